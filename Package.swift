@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-trade-lifecycle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
+        .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
+    ],
+    dependencies: [
+        // Test-only dependencies: the core target depends on nothing.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The core: Swift standard library only.
+        .target(
+            name: "TradeLifecycle",
+            swiftSettings: strictSettings
+        ),
+        // The conformance suite every `Store` implementation runs.
+        .target(
+            name: "TradeLifecycleTesting",
+            dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "FirstSteps",
+            dependencies: ["TradeLifecycle"],
+            path: "Examples/FirstSteps",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecycleTests",
+            dependencies: [
+                "TradeLifecycle",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

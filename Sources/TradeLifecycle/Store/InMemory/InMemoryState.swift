@@ -1,0 +1,128 @@
+/// The data of an ``InMemoryStore`` and the rules of each write, as plain synchronous code.
+struct InMemoryState: Sendable {
+    struct LiveEntryKey: Hashable, Sendable {
+        let profileID: ProfileID
+        let symbol: String
+    }
+
+    /// Orders by profile, then order id.
+    var orders: [ProfileID: [OrderID: Order]] = [:]
+    /// The profile of every order id (order ids are unique across profiles).
+    var orderProfiles: [OrderID: ProfileID] = [:]
+    /// The live ENTRY order of each profile and symbol.
+    var liveEntries: [LiveEntryKey: OrderID] = [:]
+    var profiles: [ProfileID: TradingProfile] = [:]
+    var audit: [BackfillAuditKey: BackfillAuditRecord] = [:]
+    var auditRowsByBatch: [BackfillBatchID: [Int]] = [:]
+
+    // MARK: Orders
+
+    mutating func insertOrder(_ order: Order) throws(StoreError) -> InsertOutcome {
+        if orderProfiles[order.orderID] != nil { return .alreadyExists }
+        let liveKey = Self.liveEntryKey(of: order)
+        if let liveKey, let holder = liveEntries[liveKey] {
+            throw StoreError(.uniqueViolation, context:
+                "insertOrder \(order.orderID): profile \(order.profileID) already has a live ENTRY order \(holder) for \(order.symbol)")
+        }
+        orders[order.profileID, default: [:]][order.orderID] = order
+        orderProfiles[order.orderID] = order.profileID
+        if let liveKey { liveEntries[liveKey] = order.orderID }
+        return .inserted
+    }
+
+    func order(_ orderID: OrderID) -> Order? {
+        guard let profileID = orderProfiles[orderID] else { return nil }
+        return orders[profileID]?[orderID]
+    }
+
+    func orders(matching query: OrderQuery) -> [Order] {
+        guard let profileOrders = orders[query.profileID] else { return [] }
+        return profileOrders.values.filter(query.matches).sorted { $0.orderID < $1.orderID }
+    }
+
+    mutating func updateOrder(_ orderID: OrderID, change: OrderChange, at time: Timestamp) throws(StoreError) -> Order {
+        guard let current = order(orderID) else {
+            throw StoreError(.notFound, context: "updateOrder \(orderID): no such order")
+        }
+        let updated: Order
+        do {
+            switch change {
+            case .transition(let status, let filledQuantity, let filledAt):
+                updated = try current.transitioned(to: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
+            case .revertBackfill:
+                updated = try current.revertingBackfill(at: time)
+            case .correctToExchange(let status, let filledQuantity, let filledAt):
+                updated = try current.correctedToExchange(status: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
+            }
+        } catch {
+            throw StoreError(.invalidChange, context: "updateOrder \(orderID)", underlying: error)
+        }
+        let oldKey = Self.liveEntryKey(of: current)
+        let newKey = Self.liveEntryKey(of: updated)
+        if let newKey, oldKey == nil, let holder = liveEntries[newKey], holder != orderID {
+            throw StoreError(.uniqueViolation, context:
+                "updateOrder \(orderID): profile \(updated.profileID) already has a live ENTRY order \(holder) for \(updated.symbol)")
+        }
+        if let oldKey, newKey == nil { liveEntries[oldKey] = nil }
+        if let newKey { liveEntries[newKey] = orderID }
+        orders[updated.profileID]?[orderID] = updated
+        return updated
+    }
+
+    static func liveEntryKey(of order: Order) -> LiveEntryKey? {
+        guard order.action == .entry, order.status.isLive else { return nil }
+        return LiveEntryKey(profileID: order.profileID, symbol: order.symbol)
+    }
+
+    // MARK: Audit
+
+    mutating func insertAuditRecords(_ records: [BackfillAuditRecord]) throws(StoreError) {
+        var keys = Set<BackfillAuditKey>()
+        for record in records {
+            guard audit[record.key] == nil, keys.insert(record.key).inserted else {
+                throw StoreError(.uniqueViolation, context:
+                    "insertAuditRecords: batch \(record.batchID) row \(record.rowNumber) exists")
+            }
+        }
+        for record in records {
+            audit[record.key] = record
+            auditRowsByBatch[record.batchID, default: []].append(record.rowNumber)
+        }
+    }
+
+    mutating func updateAuditDecision(_ key: BackfillAuditKey, from expected: BackfillDecision,
+                                      to newDecision: BackfillDecision) throws(StoreError) -> BackfillAuditRecord {
+        guard var record = audit[key] else {
+            throw StoreError(.notFound, context: "updateAuditDecision: batch \(key.batchID) row \(key.rowNumber) does not exist")
+        }
+        guard record.decision == expected else {
+            throw StoreError(.conflict, context:
+                "updateAuditDecision: batch \(key.batchID) row \(key.rowNumber) is \(record.decision.rawValue), expected \(expected.rawValue)")
+        }
+        record.decision = newDecision
+        audit[key] = record
+        return record
+    }
+
+    func auditRecords(batchID: BackfillBatchID) -> [BackfillAuditRecord] {
+        (auditRowsByBatch[batchID] ?? []).sorted().compactMap { audit[BackfillAuditKey(batchID: batchID, rowNumber: $0)] }
+    }
+
+    func auditRecords(profileID: ProfileID, decision: BackfillDecision) -> [BackfillAuditRecord] {
+        audit.values
+            .filter { $0.profileID == profileID && $0.decision == decision }
+            .sorted { ($0.createdAt, $0.batchID.rawValue, $0.rowNumber) < ($1.createdAt, $1.batchID.rawValue, $1.rowNumber) }
+    }
+
+    mutating func markBatchReverted(_ batchID: BackfillBatchID, at time: Timestamp) -> Int {
+        var marked = 0
+        for rowNumber in auditRowsByBatch[batchID] ?? [] {
+            let key = BackfillAuditKey(batchID: batchID, rowNumber: rowNumber)
+            if audit[key]?.revertedAt == nil {
+                audit[key]?.revertedAt = time
+                marked += 1
+            }
+        }
+        return marked
+    }
+}

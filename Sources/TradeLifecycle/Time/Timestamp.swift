@@ -66,6 +66,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         microseconds >= minMicroseconds && microseconds <= maxMicroseconds
     }
 
+    /// Whether `lhs` is an earlier instant than `rhs`.
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }

@@ -40,6 +40,7 @@ public struct TimestampError: Error, Sendable, Hashable, CustomStringConvertible
         self.input = input
     }
 
+    /// What went wrong, quoting the offending text (shortened past 64 characters).
     public var description: String {
         let quoted = "'\(input.count > 64 ? String(input.prefix(61)) + "..." : input)'"
         switch code {

@@ -33,8 +33,9 @@ import TradeLifecycle
     }
 
     @Test func invalidSettingsNameTheVariable() throws {
+        let negative = try d("-0.1")
         do {
-            _ = try DustPolicy(absoluteQuantity: try d("-0.1"), relativeFraction: .zero)
+            _ = try DustPolicy(absoluteQuantity: negative, relativeFraction: .zero)
             Issue.record("a negative absolute quantity was accepted")
         } catch {
             #expect(error.code == .outOfRange)

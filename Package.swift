@@ -14,11 +14,15 @@ let package = Package(
     products: [
         .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
         .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
+        .library(name: "TradeLifecyclePostgres", targets: ["TradeLifecyclePostgres"]),
     ],
     dependencies: [
         // Test-only dependencies: the core target depends on nothing.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Adapter dependencies: only TradeLifecyclePostgres uses them.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The core: Swift standard library only.
@@ -30,6 +34,18 @@ let package = Package(
         .target(
             name: "TradeLifecycleTesting",
             dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        // The PostgreSQL adapter: schema migrations (and, later, the Store implementation).
+        .target(
+            name: "TradeLifecyclePostgres",
+            dependencies: [
+                "TradeLifecycle",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Migrations/SQL"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -44,6 +60,15 @@ let package = Package(
                 "TradeLifecycle",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecyclePostgresTests",
+            dependencies: [
+                "TradeLifecyclePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -166,6 +166,14 @@ struct TestConnection: Sendable {
     /// Numerics come back in PostgreSQL's own text form, booleans as `t`/`f`.
     @discardableResult
     func rows(_ sql: String) async throws -> [[String: String?]] {
+        do {
+            return try await rowsOrError(sql)
+        } catch let error as PSQLError {
+            throw QueryFailed(sql: sql, error: error)
+        }
+    }
+
+    private func rowsOrError(_ sql: String) async throws -> [[String: String?]] {
         let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: PostgresTestEnvironment.quietLogger)
         var result: [[String: String?]] = []
         for try await row in sequence {
@@ -197,11 +205,23 @@ struct TestConnection: Sendable {
         do {
             try await run(sql)
             return nil
-        } catch let error as PSQLError {
-            return error.serverInfo?[.sqlState] ?? "no SQLSTATE"
+        } catch let error as QueryFailed {
+            return error.error.serverInfo?[.sqlState] ?? "no SQLSTATE"
         } catch {
             return "not a server error"
         }
+    }
+}
+
+/// A failed test query, described with the server's message (tests only: it may show data).
+struct QueryFailed: Error, CustomStringConvertible {
+    var sql: String
+    var error: PSQLError
+
+    var sqlState: String? { error.serverInfo?[.sqlState] }
+
+    var description: String {
+        "query failed: \(error.serverInfo?[.sqlState] ?? "-") \(error.serverInfo?[.message] ?? String(reflecting: error))\nSQL: \(sql)"
     }
 }
 
@@ -216,7 +236,7 @@ func randomHex(_ count: Int) -> String {
 func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
     let queries = [
         """
-        SELECT 'relation ' || c.relname || ' kind=' || c.relkind || ' rls=' || c.relrowsecurity
+        SELECT 'relation ' || c.relname || ' kind=' || c.relkind::text || ' rls=' || c.relrowsecurity
             || ' force=' || c.relforcerowsecurity || ' acl=' || coalesce(c.relacl::text, '') AS line
         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
         """,
@@ -227,7 +247,7 @@ func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
         FROM information_schema.columns WHERE table_schema = current_schema()
         """,
         """
-        SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || contype || ' valid='
+        SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' ' || contype::text || ' valid='
             || convalidated || ' ' || pg_get_constraintdef(oid) AS line
         FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
         """,
@@ -249,7 +269,7 @@ func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
         """,
         """
         SELECT 'owned ' || d.objid::regclass::text || ' by ' || d.refobjid::regclass::text || '.' || a.attname
-            || ' ' || d.deptype AS line
+            || ' ' || d.deptype::text AS line
         FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
           AND d.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace)
@@ -260,6 +280,17 @@ func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
         lines += try await connection.column("line", query).map { $0 ?? "NULL" }
     }
     return lines.sorted()
+}
+
+/// The lines only one of two catalog snapshots has, marked `-` (only in `expected`) or `+`:
+/// empty when they are equal (as multisets of lines, since both are sorted).
+func catalogDifference(_ actual: [String], _ expected: [String]) -> [String] {
+    actual.difference(from: expected).map { change in
+        switch change {
+        case .insert(_, let line, _): return "+ " + line
+        case .remove(_, let line, _): return "- " + line
+        }
+    }
 }
 
 /// `pg_dump --schema-only` of the database, without the lines that differ on every run;

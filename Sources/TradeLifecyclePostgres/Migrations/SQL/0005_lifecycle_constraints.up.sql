@@ -5,8 +5,15 @@
 --   ALTER TABLE orders VALIDATE CONSTRAINT chk_orders_action_lifecycle;
 -- Plain statements only (no DO blocks), one constraint per statement.
 
+-- "action is ENTRY or EXIT, or NULL together with trade_id". Written with `action IS NOT NULL`
+-- because in SQL `NULL IN (...)` is NULL, and a CHECK that evaluates to NULL passes: the
+-- shorter `action IN ('ENTRY', 'EXIT') OR (action IS NULL AND trade_id IS NULL)` would let a
+-- row with a trade_id and no action through.
 ALTER TABLE orders ADD CONSTRAINT chk_orders_action_lifecycle
-    CHECK (action IN ('ENTRY', 'EXIT') OR (action IS NULL AND trade_id IS NULL)) NOT VALID;
+    CHECK (
+        (action IS NOT NULL AND action IN ('ENTRY', 'EXIT'))
+        OR (action IS NULL AND trade_id IS NULL)
+    ) NOT VALID;
 
 ALTER TABLE orders ADD CONSTRAINT chk_orders_trade_id_not_blank
     CHECK (trade_id IS NULL OR btrim(trade_id) <> '') NOT VALID;

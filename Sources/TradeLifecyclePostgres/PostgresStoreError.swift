@@ -36,6 +36,7 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible, Cust
         /// The task was cancelled.
         case cancelled
 
+        /// The case name, e.g. `migrationFailed`.
         public var description: String { rawValue }
     }
 

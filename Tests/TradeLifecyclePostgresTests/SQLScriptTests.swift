@@ -1,5 +1,38 @@
+import PropertyBased
 import Testing
 @testable import TradeLifecyclePostgres
+
+/// Text that is hard for a statement splitter: semicolons, quotes, comment and dollar markers.
+private let trickyPayloads = [";", "a;b", "'", "''", "\"", "$$", "$t$", "--", "/*", "*/", "\n", "\\", "x", " ", ";;\n;"]
+
+/// One lexical element of a statement, containing `payload` where the syntax allows it.
+private func fragment(kind: Int, payload: String, word: String) -> String {
+    switch kind {
+    case 0:
+        return word
+    case 1:
+        return "'" + payload.replacing("'", with: "''") + "'"
+    case 2:
+        return "\"x" + payload.replacing("\"", with: "\"\"") + "\""
+    case 3:
+        return "$q$" + payload + "$q$"
+    case 4:
+        return "-- " + payload.replacing("\n", with: " ") + "\n"
+    case 5:
+        return "/* " + payload.replacing("/*", with: "").replacing("*/", with: "") + " */"
+    default:
+        return "E'" + payload.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
+    }
+}
+
+private let statementGenerator = zip(
+    Gen.int(in: 0...6),
+    Gen.int(in: 0...(trickyPayloads.count - 1)),
+    Gen.lowercaseLetter.string(of: 1...5)
+)
+.map { parts in fragment(kind: parts.0, payload: trickyPayloads[parts.1], word: parts.2) }
+.array(of: 0...6)
+.map { fragments in (["SELECT"] + fragments).joined(separator: " ") }
 
 @Suite("Splitting SQL into statements")
 struct SQLScriptTests {
@@ -25,6 +58,16 @@ struct SQLScriptTests {
         ])
         #expect(statements.map(\.line) == [2, 3, 4, 5, 6, 7])
         #expect(statements[3].tokens.contains { $0.kind == .quotedIdentifier && $0.text == "odd;\"name" })
+    }
+
+    @Test("splitting statements joined by semicolons gives them back, whatever they quote")
+    func splitIsInverseOfJoin() async {
+        await propertyCheck(count: 300, input: statementGenerator.array(of: 1...5)) { statements in
+            let script = statements.joined(separator: ";\n")
+            let split = try? SQLScript.statements(in: script)
+            let trimmed = statements.map { $0.trimmingSpacesAndNewlines() }
+            #expect(split?.map(\.text) == trimmed, "script: \(script)")
+        }
     }
 
     @Test("empty statements and trailing comments are dropped")
@@ -53,5 +96,14 @@ struct SQLScriptTests {
         let statement = try #require(try SQLScript.statements(in: "ALTER TABLE t ADD CHECK (NOT (a)) NOT VALID").first)
         let depths = statement.tokens.filter { $0.isWord("NOT") }.map(\.depth)
         #expect(depths == [1, 0])
+    }
+}
+
+private extension String {
+    func trimmingSpacesAndNewlines() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\n" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\n" { slice.removeLast() }
+        return String(slice)
     }
 }

@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
         .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
+        .library(name: "TradeLifecyclePostgres", targets: ["TradeLifecyclePostgres"]),
     ],
     dependencies: [
         // Test-only dependencies: the core target depends on nothing.
@@ -21,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Independent arbitrary-precision oracle for the exact decimal tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // Adapter dependencies: only TradeLifecyclePostgres uses them.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The core: Swift standard library only.
@@ -32,6 +36,18 @@ let package = Package(
         .target(
             name: "TradeLifecycleTesting",
             dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        // The PostgreSQL adapter: schema migrations (and, later, the Store implementation).
+        .target(
+            name: "TradeLifecyclePostgres",
+            dependencies: [
+                "TradeLifecycle",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Migrations/SQL"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -47,6 +63,16 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecyclePostgresTests",
+            dependencies: [
+                "TradeLifecyclePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,0 +1,12 @@
+-- Reverses 0006_lookup_indexes.up.sql.
+DROP INDEX idx_fills_profile_symbol_filled_at;
+DROP INDEX idx_fills_order;
+DROP INDEX idx_reconciliation_backfill_audit_profile_created_at;
+DROP INDEX idx_reconciliation_backfill_audit_batch_id;
+DROP INDEX uq_orders_one_live_entry_per_symbol;
+DROP INDEX idx_orders_profile_client_order_id;
+DROP INDEX idx_orders_profile_exchange_order_id;
+DROP INDEX idx_orders_profile_order_id_pattern;
+DROP INDEX idx_orders_profile_status_trade_id;
+DROP INDEX idx_trade_history_profile_trade_id;
+DROP INDEX idx_orders_profile_trade_id;

@@ -39,6 +39,12 @@ public enum StoreConformance {
         case transactions
         /// Many tasks using one store at once.
         case concurrency
+        /// ``TradeLifecycle/EntryLockStore``: leases, expiry, fencing.
+        case entryLocks
+        /// ``TradeLifecycle/EventDedupeStore``.
+        case eventDedupe
+        /// ``TradeLifecycle/ExecutionLogStore``: the hash-chained, append-only log.
+        case executionLog
     }
 
     /// One behaviour of the store contract, checked against a fresh store.
@@ -95,6 +101,7 @@ public enum StoreConformance {
     /// Every check of the suite, grouped by area in declaration order.
     public static var allChecks: [Check] {
         orderChecks + profileChecks + backfillAuditChecks + transactionChecks + concurrencyChecks
+            + entryLockChecks + eventDedupeChecks + executionLogChecks
     }
 
     /// The checks of one area.

@@ -58,6 +58,20 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
     case stateMachineBypassed
     /// `markBatchReverted` moves `reverted_at` every time.
     case revertedAtOverwritten
+    /// `acquireEntryLock` hands out a lease although another owner holds the lock.
+    case lockIgnoresHolder
+    /// `renewEntryLock` renews expired or replaced leases.
+    case lockRenewsAfterExpiry
+    /// `releaseEntryLock` releases the lock whoever asks.
+    case lockReleasedByAnyone
+    /// `checkEntryLockFence` passes every lease.
+    case fenceNotChecked
+    /// `recordIfNew` is always true.
+    case dedupeAlwaysNew
+    /// `appendExecutionLog` answers a retried record as newly inserted.
+    case logAnswersRetriesAsNew
+    /// Entries are not linked by the previous entry's hash.
+    case logChainNotLinked
 
     var description: String { rawValue }
 
@@ -80,6 +94,22 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
             return [StoreConformance.forbiddenTransitionWritesNothing, StoreConformance.concurrentTransitionsOfOneOrderHaveOneWinner]
         case .revertedAtOverwritten:
             return [StoreConformance.batchRevertedAtIsSetOnce]
+        case .lockIgnoresHolder:
+            return [StoreConformance.entryLockIsExclusiveUntilExpiry, StoreConformance.concurrentEntryLockAcquisitionsHaveOneWinner]
+        case .lockRenewsAfterExpiry:
+            return [StoreConformance.entryLockRenewalAfterExpiryFails, StoreConformance.expiredEntryLockIsTakenOver]
+        case .lockReleasedByAnyone:
+            return [StoreConformance.entryLockReleaseNeedsTheOwner, StoreConformance.expiredEntryLockIsTakenOver]
+        case .fenceNotChecked:
+            return [StoreConformance.fenceCheckRefusesStaleLeases, StoreConformance.fenceCheckGuardsWritesInATransaction,
+                    StoreConformance.expiredEntryLockIsTakenOver]
+        case .dedupeAlwaysNew:
+            return [StoreConformance.recordIfNewIsTrueOncePerPair, StoreConformance.concurrentDuplicateEventsHaveOneWinner,
+                    StoreConformance.purgeRemovesOnlyOlderEvents]
+        case .logAnswersRetriesAsNew:
+            return [StoreConformance.executionLogAppendIsIdempotentByEntryID, StoreConformance.concurrentExecutionLogAppendsFormOneChain]
+        case .logChainNotLinked:
+            return [StoreConformance.executionLogAppendsAHashChainPerProfile, StoreConformance.concurrentExecutionLogAppendsFormOneChain]
         }
     }
 
@@ -91,12 +121,17 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
             return StoreConformance.orderChecks + StoreConformance.backfillAuditChecks
         case .revertedAtOverwritten:
             return StoreConformance.orderChecks + StoreConformance.profileChecks
+        case .lockIgnoresHolder, .lockRenewsAfterExpiry, .lockReleasedByAnyone, .fenceNotChecked:
+            return StoreConformance.eventDedupeChecks + StoreConformance.executionLogChecks
+        case .dedupeAlwaysNew, .logAnswersRetriesAsNew, .logChainNotLinked:
+            return StoreConformance.entryLockChecks
         }
     }
 }
 
 /// The operations of a store and of a transaction.
-typealias StoreOperations = OrderStore & ProfileStore & BackfillAuditStore
+typealias StoreOperations = OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore
+    & ExecutionLogStore
 
 /// An ``InMemoryStore`` with at most one deliberate flaw. The flaws' own bookkeeping sits in a
 /// `Mutex`; every other operation forwards to the sound store (or its transaction).
@@ -169,6 +204,40 @@ final class FlawedStore: Store {
     }
     func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
         try await operations.markBatchReverted(batchID, at: at)
+    }
+    func acquireEntryLock(profileID: ProfileID, symbol: String, owner: EntryLockOwner, ttlMicroseconds: Int64,
+                          now: Timestamp) async throws(StoreError) -> EntryLockAcquisition {
+        try await operations.acquireEntryLock(profileID: profileID, symbol: symbol, owner: owner, ttlMicroseconds: ttlMicroseconds, now: now)
+    }
+    func renewEntryLock(_ lease: EntryLease, ttlMicroseconds: Int64, now: Timestamp) async throws(StoreError) -> EntryLease {
+        try await operations.renewEntryLock(lease, ttlMicroseconds: ttlMicroseconds, now: now)
+    }
+    func releaseEntryLock(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
+        try await operations.releaseEntryLock(lease, now: now)
+    }
+    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
+        try await operations.entryLock(profileID: profileID, symbol: symbol)
+    }
+    func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
+        try await operations.checkEntryLockFence(lease, now: now)
+    }
+    func recordIfNew(source: String, eventID: String, at: Timestamp) async throws(StoreError) -> Bool {
+        try await operations.recordIfNew(source: source, eventID: eventID, at: at)
+    }
+    func purgeEvents(olderThan cutoff: Timestamp) async throws(StoreError) -> Int {
+        try await operations.purgeEvents(olderThan: cutoff)
+    }
+    func appendExecutionLog(_ record: ExecutionLogRecord) async throws(StoreError) -> ExecutionLogAppend {
+        try await operations.appendExecutionLog(record)
+    }
+    func executionLog(profileID: ProfileID, after: Int64, limit: Int) async throws(StoreError) -> [ExecutionLogEntry] {
+        try await operations.executionLog(profileID: profileID, after: after, limit: limit)
+    }
+    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
+        try await operations.executionLogEntry(entryID)
+    }
+    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
+        try await operations.executionLogHead(profileID: profileID)
     }
 }
 
@@ -284,5 +353,80 @@ struct FlawedOperations: StoreTransaction {
         guard flaw == .revertedAtOverwritten else { return marked }
         store.state.withLock { $0.revertedAt[batchID] = at }
         return try await target.auditRecords(batchID: batchID).count
+    }
+
+    // MARK: Entry locks
+
+    func acquireEntryLock(profileID: ProfileID, symbol: String, owner: EntryLockOwner, ttlMicroseconds: Int64,
+                          now: Timestamp) async throws(StoreError) -> EntryLockAcquisition {
+        let acquisition = try await target.acquireEntryLock(profileID: profileID, symbol: symbol, owner: owner,
+                                                            ttlMicroseconds: ttlMicroseconds, now: now)
+        guard flaw == .lockIgnoresHolder, case .contended = acquisition else { return acquisition }
+        // Pretends the lock is free: a lease the store never recorded.
+        return .acquired(EntryLease(profileID: profileID, symbol: symbol, owner: owner, fencingToken: FencingToken(1),
+                                    acquiredAt: now, expiresAt: now.advanced(byMicroseconds: ttlMicroseconds) ?? now))
+    }
+
+    func renewEntryLock(_ lease: EntryLease, ttlMicroseconds: Int64, now: Timestamp) async throws(StoreError) -> EntryLease {
+        do {
+            return try await target.renewEntryLock(lease, ttlMicroseconds: ttlMicroseconds, now: now)
+        } catch where error.code == .lockNotHeld && flaw == .lockRenewsAfterExpiry {
+            return EntryLease(profileID: lease.profileID, symbol: lease.symbol, owner: lease.owner, fencingToken: lease.fencingToken,
+                              acquiredAt: lease.acquiredAt, expiresAt: now.advanced(byMicroseconds: ttlMicroseconds) ?? now)
+        }
+    }
+
+    func releaseEntryLock(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
+        guard flaw == .lockReleasedByAnyone else { return try await target.releaseEntryLock(lease, now: now) }
+        // Releases whatever lease the key has, whoever asks.
+        if let current = try await target.entryLock(profileID: lease.profileID, symbol: lease.symbol) {
+            try await target.releaseEntryLock(current, now: now)
+        }
+    }
+
+    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
+        try await target.entryLock(profileID: profileID, symbol: symbol)
+    }
+
+    func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
+        if flaw == .fenceNotChecked { return }
+        try await target.checkEntryLockFence(lease, now: now)
+    }
+
+    // MARK: Event dedupe
+
+    func recordIfNew(source: String, eventID: String, at: Timestamp) async throws(StoreError) -> Bool {
+        let isNew = try await target.recordIfNew(source: source, eventID: eventID, at: at)
+        return flaw == .dedupeAlwaysNew ? true : isNew
+    }
+
+    func purgeEvents(olderThan cutoff: Timestamp) async throws(StoreError) -> Int {
+        try await target.purgeEvents(olderThan: cutoff)
+    }
+
+    // MARK: Execution log
+
+    func appendExecutionLog(_ record: ExecutionLogRecord) async throws(StoreError) -> ExecutionLogAppend {
+        let append = try await target.appendExecutionLog(record)
+        guard flaw == .logAnswersRetriesAsNew else { return append }
+        return ExecutionLogAppend(entry: append.entry, outcome: .inserted)
+    }
+
+    func executionLog(profileID: ProfileID, after: Int64, limit: Int) async throws(StoreError) -> [ExecutionLogEntry] {
+        let entries = try await target.executionLog(profileID: profileID, after: after, limit: limit)
+        guard flaw == .logChainNotLinked else { return entries }
+        // Every entry claims to be the first of its chain.
+        return entries.map { entry in
+            ExecutionLogEntry(sealing: entry.record, after: entry.sequenceNumber == 1 ? nil
+                              : ExecutionLogHead(sequenceNumber: entry.sequenceNumber - 1, hash: ExecutionLogEntry.genesisHash))
+        }
+    }
+
+    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
+        try await target.executionLogEntry(entryID)
+    }
+
+    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
+        try await target.executionLogHead(profileID: profileID)
     }
 }

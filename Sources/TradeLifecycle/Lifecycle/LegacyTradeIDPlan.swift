@@ -9,6 +9,9 @@ public struct LegacyTradeIDAssignment: Sendable, Hashable {
     public let symbol: String
     /// The generated trade id of the order's lifecycle.
     public let tradeID: TradeID
+    /// The first ENTRY of the lifecycle, whose id the trade id is generated from
+    /// (`legacy:<first ENTRY order_id>`).
+    public let firstEntryOrderID: OrderID
 
     /// Creates an assignment.
     ///
@@ -17,11 +20,13 @@ public struct LegacyTradeIDAssignment: Sendable, Hashable {
     ///   - profileID: Its profile.
     ///   - symbol: Its symbol.
     ///   - tradeID: The trade id to write.
-    public init(orderID: OrderID, profileID: ProfileID, symbol: String, tradeID: TradeID) {
+    ///   - firstEntryOrderID: The lifecycle's first ENTRY order.
+    public init(orderID: OrderID, profileID: ProfileID, symbol: String, tradeID: TradeID, firstEntryOrderID: OrderID) {
         self.orderID = orderID
         self.profileID = profileID
         self.symbol = symbol
         self.tradeID = tradeID
+        self.firstEntryOrderID = firstEntryOrderID
     }
 }
 
@@ -92,23 +97,24 @@ public struct LegacyTradeIDPlan: Sendable, Hashable {
     ///   quantity is out of range.
     public init<Orders: Sequence>(orders: Orders) throws(LifecycleError) where Orders.Element == Order {
         var rows: [Order] = []
+        var seen = Set<OrderID>()
         for order in orders
         where order.tradeID == nil && order.action != nil && order.status.countsTowardLifecycle {
+            guard seen.insert(order.orderID).inserted else {
+                throw LifecycleError(.duplicateOrderID, orderID: order.orderID,
+                                     detail: "the order id occurs more than once among the rows without trade_id")
+            }
             rows.append(order)
         }
         rows.sort(by: Self.walkPrecedes)
         var assignments: [LegacyTradeIDAssignment] = []
         var orphanExits: [OrderID] = []
         var overclosingExits: [LegacyOverclosingExit] = []
-        var open: (tradeID: TradeID, quantity: ExactDecimal)?
+        var open: (tradeID: TradeID, firstEntry: OrderID, quantity: ExactDecimal)?
         var previous: Order?
         for row in rows {
-            if let previous {
-                if previous.orderID == row.orderID {
-                    throw LifecycleError(.duplicateOrderID, orderID: row.orderID,
-                                         detail: "the order id occurs more than once among the rows without trade_id")
-                }
-                if previous.profileID != row.profileID || previous.symbol != row.symbol { open = nil }
+            if let previous, previous.profileID != row.profileID || previous.symbol != row.symbol {
+                open = nil
             }
             previous = row
             let quantity = row.lifecycleQuantity
@@ -120,30 +126,30 @@ public struct LegacyTradeIDPlan: Sendable, Hashable {
                         throw LifecycleError(.overflow, orderID: row.orderID,
                                              detail: "open quantity \(current.quantity) + \(quantity) of trade \(current.tradeID) is out of range")
                     }
-                    open = (current.tradeID, sum)
-                    assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID,
-                                                               symbol: row.symbol, tradeID: current.tradeID))
+                    open = (current.tradeID, current.firstEntry, sum)
+                    assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID, symbol: row.symbol,
+                                                               tradeID: current.tradeID, firstEntryOrderID: current.firstEntry))
                 } else {
                     let tradeID = TradeID.generate(profileID: row.profileID, symbol: row.symbol,
                                                    entryKey: TradeID.legacyEntryKey(firstEntryOrderID: row.orderID))
-                    assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID,
-                                                               symbol: row.symbol, tradeID: tradeID))
-                    open = quantity.isPositive ? (tradeID, quantity) : nil
+                    assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID, symbol: row.symbol,
+                                                               tradeID: tradeID, firstEntryOrderID: row.orderID))
+                    open = quantity.isPositive ? (tradeID, row.orderID, quantity) : nil
                 }
             case .exit?:
                 guard let current = open else {
                     orphanExits.append(row.orderID)
                     continue
                 }
-                assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID,
-                                                           symbol: row.symbol, tradeID: current.tradeID))
+                assignments.append(LegacyTradeIDAssignment(orderID: row.orderID, profileID: row.profileID, symbol: row.symbol,
+                                                           tradeID: current.tradeID, firstEntryOrderID: current.firstEntry))
                 if quantity > current.quantity {
                     overclosingExits.append(LegacyOverclosingExit(orderID: row.orderID, tradeID: current.tradeID,
                                                                   openQuantity: current.quantity, exitQuantity: quantity))
                 }
                 // Both are non-negative, so the difference cannot overflow.
                 let remaining = current.quantity.subtractingReportingOverflow(quantity).partialValue
-                open = remaining.isPositive ? (current.tradeID, remaining) : nil
+                open = remaining.isPositive ? (current.tradeID, current.firstEntry, remaining) : nil
             case nil:
                 continue
             }
@@ -153,8 +159,8 @@ public struct LegacyTradeIDPlan: Sendable, Hashable {
         self.overclosingExits = overclosingExits
     }
 
-    /// The walk order: profile, symbol, `filled_at ?? created_at`, order id (bytes), then the
-    /// remaining content so that even duplicate ids sort the same way for any input order.
+    /// The walk order: profile, symbol, `filled_at ?? created_at`, order id (each text by its
+    /// UTF-8 bytes). Order ids are unique here, so the order is total.
     static func walkPrecedes(_ lhs: Order, _ rhs: Order) -> Bool {
         var order = UTF8Order.compare(lhs.profileID.rawValue, rhs.profileID.rawValue)
         if order != 0 { return order < 0 }

@@ -117,12 +117,12 @@ struct LifecycleAnalysisTests {
     func overflow() throws {
         let nearMax = "100000000000000000000"
         let orders = [try F.order("e1", quantity: nearMax), try F.order("e2", quantity: nearMax)]
-        let error = lifecycleError { _ = try LifecycleAnalysis(orders: orders) }
+        let error = LifecycleFixtures.lifecycleError { _ = try LifecycleAnalysis(orders: orders) }
         #expect(error?.code == .overflow)
         #expect(error?.orderID?.rawValue == "e1" || error?.orderID?.rawValue == "e2")
         #expect(error?.description.contains("entry_qty") == true)
         let exits = [try F.order("x1", action: .exit, quantity: nearMax), try F.order("x2", action: .exit, quantity: nearMax)]
-        #expect(lifecycleError { _ = try LifecycleAnalysis(orders: exits) }?.code == .overflow)
+        #expect(LifecycleFixtures.lifecycleError { _ = try LifecycleAnalysis(orders: exits) }?.code == .overflow)
     }
 
     @Test("anomalies: orphan_exit, overclosed, missing_entry_order and missing_trade_id")
@@ -209,7 +209,7 @@ struct LifecycleAnalysisTests {
     @Test("the analysis does not depend on the order of its input")
     func shuffleInvariance() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = SplitMix64(seed: UInt64(seed))
+            var random = LifecycleRandom(seed: UInt64(seed))
             let data = GeneratedLifecycleData(random: &random)
             let orders = try data.orders()
             let first = try LifecycleAnalysis(orders: orders, references: data.references)
@@ -222,7 +222,7 @@ struct LifecycleAnalysisTests {
     @Test("the analysis agrees with a direct evaluation of the reference detection query on generated data")
     func agreesWithReferenceQuery() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = SplitMix64(seed: UInt64(seed))
+            var random = LifecycleRandom(seed: UInt64(seed))
             let data = GeneratedLifecycleData(random: &random)
             let analysis = try LifecycleAnalysis(orders: try data.orders(), references: data.references)
             let reference = ReferenceLifecycleQuery(rows: data.rows, references: data.references)
@@ -286,7 +286,7 @@ struct GeneratedLifecycleData {
     var rows: [Row] = []
     var references: [TradeReference] = []
 
-    init(random: inout SplitMix64) {
+    init(random: inout LifecycleRandom) {
         let count = Int.random(in: 0...250, using: &random)
         for index in 0..<count {
             func maybe<T>(_ percent: Int, _ value: @autoclosure () -> T) -> T? {

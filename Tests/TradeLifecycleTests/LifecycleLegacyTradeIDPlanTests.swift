@@ -105,11 +105,11 @@ struct LifecycleLegacyTradeIDPlanTests {
     @Test("duplicate order ids and out-of-range open quantities are typed errors")
     func errors() throws {
         let duplicate = [try F.order("d", trade: nil, filledAt: 1), try F.order("d", trade: nil, action: .exit, filledAt: 9)]
-        let error = lifecycleError { _ = try LegacyTradeIDPlan(orders: duplicate) }
+        let error = LifecycleFixtures.lifecycleError { _ = try LegacyTradeIDPlan(orders: duplicate) }
         #expect(error?.code == .duplicateOrderID && error?.orderID?.rawValue == "d")
         let huge = [try F.order("a", trade: nil, quantity: "100000000000000000000", filledAt: 1),
                     try F.order("b", trade: nil, quantity: "100000000000000000000", filledAt: 2)]
-        let overflow = lifecycleError { _ = try LegacyTradeIDPlan(orders: huge) }
+        let overflow = LifecycleFixtures.lifecycleError { _ = try LegacyTradeIDPlan(orders: huge) }
         #expect(overflow?.code == .overflow && overflow?.orderID?.rawValue == "b")
         #expect(try LegacyTradeIDPlan(orders: [Order]()).assignments.isEmpty)
     }
@@ -117,7 +117,7 @@ struct LifecycleLegacyTradeIDPlanTests {
     @Test("the plan does not depend on input order, accounts for every row once, and applied it leaves only orphan exits without trade id")
     func planProperties() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = SplitMix64(seed: UInt64(seed))
+            var random = LifecycleRandom(seed: UInt64(seed))
             var orders: [Order] = []
             for index in 0..<Int.random(in: 0...120, using: &random) {
                 let action: LifecycleAction? = [.entry, .entry, .exit, .exit, .exit, nil].randomElement(using: &random)!

@@ -24,10 +24,34 @@ enum LifecycleFixtures {
             filledQuantity: filled.map { try ExactDecimal($0) }, price: price.map { try ExactDecimal($0) },
             filledAt: filledAt.map(time), createdAt: time(createdAt))
     }
+
+    /// The ``LifecycleError`` `body` throws, or `nil` when it throws nothing or another error.
+    static func lifecycleError(_ body: () throws -> Void) -> LifecycleError? {
+        do {
+            try body()
+            return nil
+        } catch let error as LifecycleError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    /// The ``InputError`` `body` throws, or `nil` when it throws nothing or another error.
+    static func inputError(_ body: () throws -> Void) -> InputError? {
+        do {
+            try body()
+            return nil
+        } catch let error as InputError {
+            return error
+        } catch {
+            return nil
+        }
+    }
 }
 
-/// SplitMix64: a small deterministic generator so generated data is reproducible from a seed.
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64, a small deterministic generator, so generated data is reproducible from a seed.
+struct LifecycleRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -36,29 +60,5 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-/// The ``LifecycleError`` `body` throws, or `nil` when it throws nothing or another error.
-func lifecycleError(_ body: () throws -> Void) -> LifecycleError? {
-    do {
-        try body()
-        return nil
-    } catch let error as LifecycleError {
-        return error
-    } catch {
-        return nil
-    }
-}
-
-/// The ``InputError`` `body` throws, or `nil` when it throws nothing or another error.
-func inputError(_ body: () throws -> Void) -> InputError? {
-    do {
-        try body()
-        return nil
-    } catch let error as InputError {
-        return error
-    } catch {
-        return nil
     }
 }

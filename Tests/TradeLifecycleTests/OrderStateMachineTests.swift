@@ -116,7 +116,7 @@ struct OrderStateMachineTests {
     @Test("a filled order with a filled quantity other than the order quantity is rejected")
     func filledRequiresWholeQuantity() throws {
         let open = try LifecycleFixtures.order("o1", status: .open, quantity: "2.5")
-        let error = lifecycleError { _ = try open.transitioned(to: .filled, filledQuantity: 2, at: LifecycleFixtures.time(1)) }
+        let error = LifecycleFixtures.lifecycleError { _ = try open.transitioned(to: .filled, filledQuantity: 2, at: LifecycleFixtures.time(1)) }
         #expect(error?.code == .filledQuantityInconsistentWithStatus)
         #expect(error?.description.contains("2.5") == true)
         #expect(error?.description.contains("order o1") == true)
@@ -129,11 +129,11 @@ struct OrderStateMachineTests {
         for (value, code) in [("4.999", LifecycleError.Code.filledQuantityDecreased), ("10.000000000000000001", .filledQuantityAboveQuantity),
                               ("-1", .filledQuantityNegative)] {
             let amount = try ExactDecimal(value)
-            let error = lifecycleError { _ = try partial.transitioned(to: .partiallyFilled, filledQuantity: amount, at: at) }
+            let error = LifecycleFixtures.lifecycleError { _ = try partial.transitioned(to: .partiallyFilled, filledQuantity: amount, at: at) }
             #expect(error?.code == code)
             #expect(error?.orderID?.rawValue == "o9")
             #expect(error?.description.contains(value) == true, "the message names the value: \(String(describing: error))")
-            #expect(lifecycleError { _ = try partial.transitioned(to: .cancelled, filledQuantity: amount, at: at) }?.code == code)
+            #expect(LifecycleFixtures.lifecycleError { _ = try partial.transitioned(to: .cancelled, filledQuantity: amount, at: at) }?.code == code)
         }
         // Same value again (a repeated event) and growth are fine; cancel keeps the executed part.
         #expect(try partial.transitioned(to: .partiallyFilled, filledQuantity: 5, at: at).filledQuantity == 5)
@@ -151,7 +151,7 @@ struct OrderStateMachineTests {
         let cases: [(OrderStatus, String)] = [(.open, "1"), (.rejected, "0.1"), (.partiallyFilled, "0"), (.partiallyFilled, "10")]
         for (target, value) in cases {
             let amount = try ExactDecimal(value)
-            #expect(lifecycleError { _ = try pending.transitioned(to: target, filledQuantity: amount, at: at) }?.code
+            #expect(LifecycleFixtures.lifecycleError { _ = try pending.transitioned(to: target, filledQuantity: amount, at: at) }?.code
                     == .filledQuantityInconsistentWithStatus, "\(target) with \(value)")
         }
         #expect(try pending.transitioned(to: .open, filledQuantity: 0, at: at).status == .open)
@@ -165,7 +165,7 @@ struct OrderStateMachineTests {
         let partial = try pending.transitioned(to: .partiallyFilled, filledQuantity: 3, at: LifecycleFixtures.time(1))
         #expect(partial.filledQuantity == 3)
         #expect(try partial.transitioned(to: .filled, at: LifecycleFixtures.time(2)).filledQuantity == 3)
-        #expect(lifecycleError { _ = try partial.transitioned(to: .filled, filledQuantity: 2, at: LifecycleFixtures.time(2)) }?.code
+        #expect(LifecycleFixtures.lifecycleError { _ = try partial.transitioned(to: .filled, filledQuantity: 2, at: LifecycleFixtures.time(2)) }?.code
                 == .filledQuantityDecreased)
     }
 
@@ -180,16 +180,16 @@ struct OrderStateMachineTests {
         #expect(reverted.updatedAt == at)
         #expect(try reverted.revertingBackfill(at: LifecycleFixtures.time(200)) == reverted, "a second rollback changes nothing")
 
-        #expect(lifecycleError { _ = try bfill.transitioned(to: .cancelled, at: at) }?.code == .forbiddenTransition)
+        #expect(LifecycleFixtures.lifecycleError { _ = try bfill.transitioned(to: .cancelled, at: at) }?.code == .forbiddenTransition)
 
         let ordinary = try LifecycleFixtures.order("o1", action: .exit, status: .filled, filled: "1")
-        let error = lifecycleError { _ = try ordinary.revertingBackfill(at: at) }
+        let error = LifecycleFixtures.lifecycleError { _ = try ordinary.revertingBackfill(at: at) }
         #expect(error?.code == .notABackfillOrder)
         #expect(error?.description.contains("order o1") == true)
         for status in [OrderStatus.pending, .open, .partiallyFilled, .rejected, .expired] {
             let other = try LifecycleFixtures.order("BFILL-x", action: .exit, status: status, quantity: "2",
                                                     filled: status == .partiallyFilled ? "1" : nil)
-            #expect(lifecycleError { _ = try other.revertingBackfill(at: at) }?.code == .forbiddenTransition)
+            #expect(LifecycleFixtures.lifecycleError { _ = try other.revertingBackfill(at: at) }?.code == .forbiddenTransition)
         }
     }
 
@@ -201,18 +201,18 @@ struct OrderStateMachineTests {
         #expect(filled.status == .filled && filled.filledQuantity == 10 && filled.filledAt == at)
         let partial = try cancelled.correctedToExchange(status: .partiallyFilled, filledQuantity: 4, filledAt: LifecycleFixtures.time(7), at: at)
         #expect(partial.filledQuantity == 4 && partial.filledAt == LifecycleFixtures.time(7))
-        #expect(lifecycleError { _ = try cancelled.correctedToExchange(status: .partiallyFilled, filledQuantity: 2, at: at) }?.code
+        #expect(LifecycleFixtures.lifecycleError { _ = try cancelled.correctedToExchange(status: .partiallyFilled, filledQuantity: 2, at: at) }?.code
                 == .filledQuantityDecreased)
-        #expect(lifecycleError { _ = try cancelled.correctedToExchange(status: .filled, filledQuantity: 11, at: at) }?.code
+        #expect(LifecycleFixtures.lifecycleError { _ = try cancelled.correctedToExchange(status: .filled, filledQuantity: 11, at: at) }?.code
                 == .filledQuantityAboveQuantity)
         // An ordinary transition cannot do what the correction does.
-        #expect(lifecycleError { _ = try cancelled.transitioned(to: .filled, at: at) }?.code == .forbiddenTransition)
+        #expect(LifecycleFixtures.lifecycleError { _ = try cancelled.transitioned(to: .filled, at: at) }?.code == .forbiddenTransition)
     }
 
     @Test("random walks through the machine keep every invariant")
     func randomWalksKeepInvariants() async {
         await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = SplitMix64(seed: UInt64(seed))
+            var random = LifecycleRandom(seed: UInt64(seed))
             let quantity = ExactDecimal(units: Int128(Int.random(in: 1...1_000, using: &random)) * 1_000_000_000_000_000)
             var current = try Order(orderID: OrderID("o"), profileID: ProfileID("p"), symbol: "S", tradeID: nil, action: .entry,
                                     side: nil, status: .pending, quantity: quantity, price: nil,

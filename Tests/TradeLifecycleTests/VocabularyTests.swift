@@ -49,7 +49,7 @@ struct VocabularyTests {
     @Test("unknown status text is an unknownValue error naming the value",
           arguments: ["", " ", "done", "fill", "filled ", " open", "partially filled", "cancel", "PARTIALLY__FILLED", "nouveau", "ｆｉｌｌｅｄ"])
     func unknownStatus(_ text: String) {
-        let error = inputError { _ = try OrderStatus(parsing: text) }
+        let error = LifecycleFixtures.inputError { _ = try OrderStatus(parsing: text) }
         #expect(error?.code == .unknownValue)
         #expect(error?.field == "status")
         #expect(error?.value == text)
@@ -62,7 +62,7 @@ struct VocabularyTests {
         for variant in caseVariants("exit") { #expect(try LifecycleAction(parsing: variant) == .exit) }
         #expect(LifecycleAction.entry.rawValue == "ENTRY" && LifecycleAction.exit.rawValue == "EXIT")
         for text in ["", "ENTRY ", "ENTER", "close", "buy"] {
-            let error = inputError { _ = try LifecycleAction(parsing: text) }
+            let error = LifecycleFixtures.inputError { _ = try LifecycleAction(parsing: text) }
             #expect(error?.code == .unknownValue && error?.field == "action" && error?.value == text, "\(text)")
         }
     }
@@ -74,11 +74,11 @@ struct VocabularyTests {
         for variant in caseVariants("buy") { #expect(try OrderSide(parsing: variant) == .buy) }
         for variant in caseVariants("sell") { #expect(try OrderSide(parsing: variant) == .sell) }
         for text in ["", "buy", "flat", "longg"] {
-            let error = inputError { _ = try PositionSide(parsing: text) }
+            let error = LifecycleFixtures.inputError { _ = try PositionSide(parsing: text) }
             #expect(error?.code == .unknownValue && error?.field == "side" && error?.value == text, "\(text)")
         }
         for text in ["", "long", "b", "sel"] {
-            let error = inputError { _ = try OrderSide(parsing: text) }
+            let error = LifecycleFixtures.inputError { _ = try OrderSide(parsing: text) }
             #expect(error?.code == .unknownValue && error?.field == "side" && error?.value == text, "\(text)")
         }
         #expect(PositionSide.long.closingSide == .sell && PositionSide.short.closingSide == .buy)
@@ -113,7 +113,7 @@ struct VocabularyTests {
     @Test("order validation names the field and the order", arguments: 0..<invalidOrders.count)
     func orderValidation(_ index: Int) throws {
         let row = Self.invalidOrders[index]
-        let error = inputError {
+        let error = LifecycleFixtures.inputError {
             _ = try LifecycleFixtures.order("ord-\(index)", symbol: row.symbol, quantity: row.quantity, qty: row.qty,
                                             filled: row.filled, price: row.price)
         }

@@ -20,9 +20,12 @@ public import TradeLifecycle
 /// ```
 ///
 /// Checks create their own rows with identifiers that carry a random tag per run, so a factory
-/// may hand out stores that share one database, as long as the store is otherwise empty of rows
-/// with those identifiers. Checks that need a transactional store (``Store/isTransactional``)
-/// check only that errors propagate when the store is not transactional.
+/// may hand out stores that share one database. The capital ledger's history is one sequence per
+/// store: the ledger checks append after whatever history exists, except
+/// ``storedLedgerHistoryRebuildsTheLedger``, which needs an empty history (run the ledger
+/// checks one at a time against a shared database). Checks that need a transactional store
+/// (``Store/isTransactional``) check only that errors propagate when the store is not
+/// transactional.
 public enum StoreConformance {
     /// Makes the store a check runs against.
     public typealias StoreFactory = @Sendable () async throws -> any Store
@@ -45,6 +48,8 @@ public enum StoreConformance {
         case eventDedupe
         /// ``TradeLifecycle/ExecutionLogStore``: the hash-chained, append-only log.
         case executionLog
+        /// ``TradeLifecycle/LedgerEventStore``: the capital ledger's history.
+        case ledgerEvents
     }
 
     /// One behaviour of the store contract, checked against a fresh store.
@@ -101,7 +106,7 @@ public enum StoreConformance {
     /// Every check of the suite, grouped by area in declaration order.
     public static var allChecks: [Check] {
         orderChecks + profileChecks + backfillAuditChecks + transactionChecks + concurrencyChecks
-            + entryLockChecks + eventDedupeChecks + executionLogChecks
+            + entryLockChecks + eventDedupeChecks + executionLogChecks + ledgerEventChecks
     }
 
     /// The checks of one area.

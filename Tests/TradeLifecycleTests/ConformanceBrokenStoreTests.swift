@@ -72,6 +72,8 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
     case logAnswersRetriesAsNew
     /// Entries are not linked by the previous entry's hash.
     case logChainNotLinked
+    /// `appendLedgerEvent` stores an event at the next free sequence whatever its number.
+    case ledgerAcceptsAnySequence
 
     var description: String { rawValue }
 
@@ -110,6 +112,9 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
             return [StoreConformance.executionLogAppendIsIdempotentByEntryID, StoreConformance.concurrentExecutionLogAppendsFormOneChain]
         case .logChainNotLinked:
             return [StoreConformance.executionLogAppendsAHashChainPerProfile, StoreConformance.concurrentExecutionLogAppendsFormOneChain]
+        case .ledgerAcceptsAnySequence:
+            return [StoreConformance.ledgerEventAppendRefusesGapsAndDuplicates,
+                    StoreConformance.concurrentLedgerAppendsOfOneSequenceHaveOneWinner]
         }
     }
 
@@ -125,13 +130,15 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
             return StoreConformance.eventDedupeChecks + StoreConformance.executionLogChecks
         case .dedupeAlwaysNew, .logAnswersRetriesAsNew, .logChainNotLinked:
             return StoreConformance.entryLockChecks
+        case .ledgerAcceptsAnySequence:
+            return StoreConformance.executionLogChecks
         }
     }
 }
 
 /// The operations of a store and of a transaction.
 typealias StoreOperations = OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore
-    & ExecutionLogStore
+    & ExecutionLogStore & LedgerEventStore
 
 /// An ``InMemoryStore`` with at most one deliberate flaw. The flaws' own bookkeeping sits in a
 /// `Mutex`; every other operation forwards to the sound store (or its transaction).
@@ -239,6 +246,12 @@ final class FlawedStore: Store {
     func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
         try await operations.executionLogHead(profileID: profileID)
     }
+    func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) { try await operations.appendLedgerEvent(event) }
+    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
+        try await operations.ledgerEvents(after: after, limit: limit)
+    }
+    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? { try await operations.ledgerEvent(for: id) }
+    func lastLedgerSequence() async throws(StoreError) -> UInt64 { try await operations.lastLedgerSequence() }
 }
 
 /// The order ids a transaction body inserted.
@@ -428,5 +441,26 @@ struct FlawedOperations: StoreTransaction {
 
     func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
         try await target.executionLogHead(profileID: profileID)
+    }
+
+    // MARK: Ledger events
+
+    func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) {
+        guard flaw == .ledgerAcceptsAnySequence else { return try await target.appendLedgerEvent(event) }
+        // Renumbers the event to the next free sequence instead of refusing it.
+        let next = try await target.lastLedgerSequence() + 1
+        try await target.appendLedgerEvent(LedgerEvent(sequence: next, operation: event.operation, result: event.result))
+    }
+
+    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
+        try await target.ledgerEvents(after: after, limit: limit)
+    }
+
+    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? {
+        try await target.ledgerEvent(for: id)
+    }
+
+    func lastLedgerSequence() async throws(StoreError) -> UInt64 {
+        try await target.lastLedgerSequence()
     }
 }

@@ -127,3 +127,31 @@ extension InMemoryState {
         executionLogs[profileID]?.last?.head
     }
 }
+
+/// The capital ledger's history in an ``InMemoryStore``.
+extension InMemoryState {
+    mutating func appendLedgerEvent(_ event: LedgerEvent) throws(StoreError) {
+        let next = UInt64(ledgerEvents.count) + 1
+        guard event.sequence == next else {
+            throw StoreError(.conflict, context:
+                "appendLedgerEvent \(event.id): sequence \(event.sequence) is not the next sequence \(next)")
+        }
+        guard ledgerEventIndex[event.id] == nil else {
+            throw StoreError(.uniqueViolation, context: "appendLedgerEvent \(event.id): the operation id is stored already")
+        }
+        ledgerEventIndex[event.id] = ledgerEvents.count
+        ledgerEvents.append(event)
+    }
+
+    func ledgerEvents(after: UInt64, limit: Int) throws(StoreError) -> [LedgerEvent] {
+        guard limit > 0 else {
+            throw StoreError(.invalidChange, context: "ledgerEvents: the limit must be positive, got \(limit)")
+        }
+        let start = after >= UInt64(ledgerEvents.count) ? ledgerEvents.count : Int(after)
+        return Array(ledgerEvents[start..<min(ledgerEvents.count, start + min(limit, ledgerEvents.count))])
+    }
+
+    func ledgerEvent(for id: LedgerOperationID) -> LedgerEvent? {
+        ledgerEventIndex[id].map { ledgerEvents[$0] }
+    }
+}

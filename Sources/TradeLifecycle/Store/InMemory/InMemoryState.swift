@@ -24,6 +24,10 @@ struct InMemoryState: Sendable {
     var executionLogs: [ProfileID: [ExecutionLogEntry]] = [:]
     /// Where each execution log entry id sits.
     var executionLogEntries: [ExecutionLogEntryID: ExecutionLogPosition] = [:]
+    /// The capital ledger's history, by sequence number (index = sequence - 1).
+    var ledgerEvents: [LedgerEvent] = []
+    /// The position of each ledger operation id in ``ledgerEvents``.
+    var ledgerEventIndex: [LedgerOperationID: Int] = [:]
 
     // MARK: Orders
 

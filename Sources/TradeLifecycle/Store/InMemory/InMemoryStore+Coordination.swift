@@ -109,3 +109,43 @@ extension InMemoryTransaction {
         try await store.withState { (state) throws(StoreError) in state.executionLogHead(profileID: profileID) }
     }
 }
+
+extension InMemoryStore {
+    // MARK: LedgerEventStore
+
+    public func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) {
+        try await exclusive { () throws(StoreError) in try state.appendLedgerEvent(event) }
+    }
+
+    public func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
+        try await exclusive { () throws(StoreError) in try state.ledgerEvents(after: after, limit: limit) }
+    }
+
+    public func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? {
+        try await exclusive { () throws(StoreError) in state.ledgerEvent(for: id) }
+    }
+
+    public func lastLedgerSequence() async throws(StoreError) -> UInt64 {
+        try await exclusive { () throws(StoreError) in UInt64(state.ledgerEvents.count) }
+    }
+}
+
+extension InMemoryTransaction {
+    // MARK: LedgerEventStore
+
+    func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) {
+        try await store.withState { (state) throws(StoreError) in try state.appendLedgerEvent(event) }
+    }
+
+    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
+        try await store.withState { (state) throws(StoreError) in try state.ledgerEvents(after: after, limit: limit) }
+    }
+
+    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? {
+        try await store.withState { (state) throws(StoreError) in state.ledgerEvent(for: id) }
+    }
+
+    func lastLedgerSequence() async throws(StoreError) -> UInt64 {
+        try await store.withState { (state) throws(StoreError) in UInt64(state.ledgerEvents.count) }
+    }
+}

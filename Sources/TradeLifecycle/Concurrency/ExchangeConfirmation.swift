@@ -93,6 +93,19 @@ public struct OrderConfirmation: Sendable, Hashable {
         self.confirmedAt = confirmedAt
     }
 
+    /// The exchange's acceptance of an order it reports with any status past pending (it is or
+    /// was working), recorded before its fills.
+    init(acceptanceOf order: ExchangeOrder, confirmedAt: Timestamp) {
+        self.status = .open
+        self.filledQuantity = .zero
+        self.exchangeOrderID = order.exchangeOrderID
+        self.clientOrderID = order.clientOrderID
+        self.profileID = order.profileID
+        self.symbol = order.symbol
+        self.reason = "resolved by client order id: exchange order \(order.exchangeOrderID) is \(order.status.rawValue)"
+        self.confirmedAt = confirmedAt
+    }
+
     /// The cancellation of a pending order that the exchange does not know after the grace
     /// period (see ``PendingSubmission``).
     init(absentOrder order: Order, decidedAt: Timestamp, gracePeriodMicroseconds: Int64) {

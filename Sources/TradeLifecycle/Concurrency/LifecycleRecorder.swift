@@ -42,8 +42,10 @@ public struct LifecycleRecorder: Sendable {
     /// In one unit of work: the ledger records the fill (ENTRY: ``LedgerOperation/Kind/fill(profileID:orderID:quantity:price:)``;
     /// EXIT: ``LedgerOperation/Kind/exit(profileID:symbol:tradeID:quantity:price:fee:)``); the order's
     /// filled quantity becomes the exchange's cumulative filled quantity (partially filled or
-    /// filled; a cancelled or expired order is corrected to the exchange's truth and logged
-    /// `RECOVERED`); the log gets a `FILLED` entry. An execution older than the order's recorded
+    /// filled; a cancelled or expired EXIT is corrected to the exchange's truth and logged
+    /// `RECOVERED`); the log gets a `FILLED` entry. A late fill of a cancelled ENTRY is refused by
+    /// the ledger (its reservation is void): ``CoordinationError/Code/ledgerRefused``, and nothing
+    /// is recorded, for an operator to reconcile. An execution older than the order's recorded
     /// filled quantity (delivered out of order) is recorded in the ledger and the log and leaves
     /// the order row as it is.
     ///
@@ -217,9 +219,11 @@ public struct LifecycleRecorder: Sendable {
 
     /// Resolves a pending order whose submission was ambiguous, from the exchange's view
     /// (``PendingSubmission/resolve(_:snapshot:now:gracePeriodMicroseconds:)``), and records the
-    /// result: found — its fills (``recordFill(_:orderID:)``, cumulative quantities in fill
-    /// order) and its status (``recordOrderStatus(_:orderID:)``); absent after the grace period —
-    /// cancelled. Waiting and conflicting resolutions change nothing.
+    /// result: found — its acceptance (`EXECUTED`), its fills (``recordFill(_:orderID:)``,
+    /// cumulative quantities in fill order) and a final cancelled, expired or rejected status
+    /// (``recordOrderStatus(_:orderID:)``); absent after the grace period — cancelled. Waiting
+    /// and conflicting resolutions change nothing. An order the exchange reports only through
+    /// fills that do not fill it stays partially filled for reconciliation.
     ///
     /// Fills found this way have no execution id of the exchange; they are keyed, like every
     /// fill, by (order, cumulative filled quantity), so the same execution reported later by the
@@ -254,6 +258,10 @@ public struct LifecycleRecorder: Sendable {
                                                               gracePeriodMicroseconds: gracePeriodMicroseconds), orderID: orderID)
             return resolution
         case .found(let exchangeOrder, let fills):
+            // The exchange took the order: its acceptance comes first (a rejection has no fills).
+            if let exchangeOrder, exchangeOrder.status != .pending, exchangeOrder.status != .rejected {
+                _ = try await recordOrderStatus(OrderConfirmation(acceptanceOf: exchangeOrder, confirmedAt: now), orderID: orderID)
+            }
             var cumulative = ExactDecimal.zero
             for fill in fills {
                 cumulative = cumulative.addingReportingOverflow(fill.quantity).partialValue
@@ -267,8 +275,12 @@ public struct LifecycleRecorder: Sendable {
                 _ = try await recordFill(confirmation, orderID: orderID)
             }
             if let exchangeOrder {
+                if exchangeOrder.filledQuantity > cumulative {
+                    throw CoordinationError(.fillsNotRecorded, context:
+                        "\(context): the exchange reports \(exchangeOrder.filledQuantity) filled, the snapshot's fills \(cumulative)")
+                }
                 switch exchangeOrder.status {
-                case .open, .cancelled, .expired, .rejected:
+                case .cancelled, .expired, .rejected:
                     let confirmation: OrderConfirmation
                     do {
                         confirmation = try OrderConfirmation(order: exchangeOrder, confirmedAt: now,
@@ -277,13 +289,8 @@ public struct LifecycleRecorder: Sendable {
                         throw CoordinationError(.confirmationMismatch, context: "\(context): \(error)")
                     }
                     _ = try await recordOrderStatus(confirmation, orderID: orderID)
-                case .pending:
+                case .pending, .open, .partiallyFilled, .filled:
                     break
-                case .partiallyFilled, .filled:
-                    if exchangeOrder.filledQuantity > cumulative {
-                        throw CoordinationError(.fillsNotRecorded, context:
-                            "\(context): the exchange reports \(exchangeOrder.filledQuantity) filled, the snapshot's fills \(cumulative)")
-                    }
                 }
             }
             return resolution

@@ -52,13 +52,47 @@ public final class FaultInjectingStore: Store {
         case markBatchReverted
         /// The start of ``Store/withTransaction(_:)``.
         case beginTransaction
+        /// ``EntryLockStore/acquireEntryLock(profileID:symbol:owner:ttlMicroseconds:now:)`` (a write).
+        case acquireEntryLock
+        /// ``EntryLockStore/renewEntryLock(_:ttlMicroseconds:now:)`` (a write).
+        case renewEntryLock
+        /// ``EntryLockStore/releaseEntryLock(_:now:)`` (a write).
+        case releaseEntryLock
+        /// ``EntryLockStore/entryLock(profileID:symbol:)``.
+        case entryLock
+        /// ``EntryLockStore/checkEntryLockFence(_:now:)``.
+        case checkEntryLockFence
+        /// ``EventDedupeStore/recordIfNew(source:eventID:at:)`` (a write).
+        case recordIfNew
+        /// ``EventDedupeStore/purgeEvents(olderThan:)`` (a write).
+        case purgeEvents
+        /// ``ExecutionLogStore/appendExecutionLog(_:)`` (a write).
+        case appendExecutionLog
+        /// ``ExecutionLogStore/executionLog(profileID:after:limit:)``.
+        case executionLog
+        /// ``ExecutionLogStore/executionLogEntry(_:)``.
+        case executionLogEntry
+        /// ``ExecutionLogStore/executionLogHead(profileID:)``.
+        case executionLogHead
+        /// ``LedgerEventStore/appendLedgerEvent(_:)`` (a write).
+        case appendLedgerEvent
+        /// ``LedgerEventStore/ledgerEvents(after:limit:)``.
+        case ledgerEvents
+        /// ``LedgerEventStore/ledgerEvent(for:)``.
+        case ledgerEvent
+        /// ``LedgerEventStore/lastLedgerSequence()``.
+        case lastLedgerSequence
 
         /// Whether the operation writes.
         public var isWrite: Bool {
             switch self {
-            case .insertOrder, .updateOrder, .saveProfile, .insertAuditRecords, .updateAuditDecision, .markBatchReverted:
+            case .insertOrder, .updateOrder, .saveProfile, .insertAuditRecords, .updateAuditDecision, .markBatchReverted,
+                 .acquireEntryLock, .renewEntryLock, .releaseEntryLock, .recordIfNew, .purgeEvents, .appendExecutionLog,
+                 .appendLedgerEvent:
                 return true
-            case .order, .orders, .profile, .auditRecordsOfBatch, .auditRecordsOfProfile, .beginTransaction:
+            case .order, .orders, .profile, .auditRecordsOfBatch, .auditRecordsOfProfile, .beginTransaction,
+                 .entryLock, .checkEntryLockFence, .executionLog, .executionLogEntry, .executionLogHead, .ledgerEvents,
+                 .ledgerEvent, .lastLedgerSequence:
                 return false
             }
         }
@@ -258,7 +292,8 @@ public final class FaultInjectingStore: Store {
 /// wrapped store itself (non-atomic mode).
 struct FaultInjectingTransaction: StoreTransaction {
     let owner: FaultInjectingStore
-    let inner: any OrderStore & ProfileStore & BackfillAuditStore
+    let inner: any OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore & ExecutionLogStore
+        & LedgerEventStore
 
     func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome {
         try owner.check(.insertOrder)

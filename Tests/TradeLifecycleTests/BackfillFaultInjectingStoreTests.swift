@@ -103,6 +103,8 @@ struct BackfillFaultInjectingStoreTests {
     @Test("writes are exactly the operations that change data")
     func writeClassification() {
         let writes = FaultInjectingStore.Operation.allCases.filter(\.isWrite).map(\.rawValue)
-        #expect(writes == ["insertOrder", "updateOrder", "saveProfile", "insertAuditRecords", "updateAuditDecision", "markBatchReverted"])
+        #expect(writes == ["insertOrder", "updateOrder", "saveProfile", "insertAuditRecords", "updateAuditDecision", "markBatchReverted",
+                           "acquireEntryLock", "renewEntryLock", "releaseEntryLock", "recordIfNew", "purgeEvents",
+                           "appendExecutionLog", "appendLedgerEvent"])
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Lifecycle recording: the order row, the ledger change and the execution log entry as one unit
 /// of work, idempotent on retries, only from exchange confirmations.
@@ -243,6 +244,25 @@ import TradeLifecycle
             #expect(rebuilt.reservedForOrders == 0 && rebuilt.reservedForPositions == 200 && rebuilt.available == 800,
                     "fill, write \(failing) \(phase): \(rebuilt)")
         }
+    }
+
+    /// The same with the shared fault-injecting store: a crash at each write of a fill's recording
+    /// (nothing more is written after it), a restart, a retry.
+    @Test(arguments: [FaultInjectingStore.Operation.appendLedgerEvent, .updateOrder, .appendExecutionLog], [true, false])
+    func crashOfTheFaultInjectingStoreThenRetry(_ operation: FaultInjectingStore.Operation, transactional: Bool) async throws {
+        let store = FaultInjectingStore(wrapping: InMemoryStore(), isTransactional: transactional)
+        let (_, book, ticket) = try await pendingEntry(store)
+        let confirmation = try C.fill(of: ticket.order, execution: "x1", quantity: "2", price: "100", cumulative: "2")
+        store.inject(.crash(atCall: 1, of: operation))
+        await #expect(throws: CoordinationError.self) {
+            _ = try await LifecycleRecorder(store: store, ledger: book).recordFill(confirmation, orderID: ticket.order.orderID)
+        }
+        #expect(store.isCrashed)
+        store.removeFaults()
+        let retried = try await LifecycleRecorder(store: store, ledger: try await LedgerBook.load(from: store))
+            .recordFill(confirmation, orderID: ticket.order.orderID)
+        #expect(retried.order.status == .filled && !retried.isRepeat)
+        try await expectOnce(store, orders: 1, reservations: 1, fills: 1, actions: [.submitted, .filled], "crash at \(operation)")
     }
 
     func expectOnce(_ store: any Store, orders: Int, reservations: Int, fills: Int, actions: [ExecutionAction],

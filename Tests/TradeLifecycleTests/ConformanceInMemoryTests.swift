@@ -9,6 +9,14 @@ import TradeLifecycleTesting
         try await check.run(makeStore: { InMemoryStore() })
     }
 
+    /// The fault-injecting wrapper, with no fault armed, conforms too, with and without
+    /// transactions: it forwards every operation faithfully, and the suite handles a store that
+    /// is not transactional.
+    @Test(arguments: StoreConformance.allChecks, [true, false])
+    func faultInjectingWrapperConforms(_ check: StoreConformance.Check, transactional: Bool) async throws {
+        try await check.run(makeStore: { FaultInjectingStore(wrapping: InMemoryStore(), isTransactional: transactional) })
+    }
+
     @Test func checkNamesAreUnique() {
         let names = StoreConformance.allChecks.map(\.name)
         #expect(Set(names).count == names.count)

@@ -49,6 +49,25 @@ import TradeLifecycleTesting
         #expect(verification.isIntact && verification.verifiedCount == 3)
     }
 
+    /// Two different fills reported with the same cumulative quantity contradict each other.
+    @Test func anotherFillWithTheSameCumulativeQuantityIsAConflict() async throws {
+        let (store, book, ticket) = try await pendingEntry()
+        let recorder = LifecycleRecorder(store: store, ledger: book)
+        _ = try await recorder.recordFill(try C.fill(of: ticket.order, execution: "x1", quantity: "1", price: "100", cumulative: "1"),
+                                          orderID: ticket.order.orderID)
+        for (quantity, price) in [("1", "101"), ("0.5", "100")] {
+            do {
+                _ = try await recorder.recordFill(try C.fill(of: ticket.order, execution: "x2", quantity: quantity, price: price, cumulative: "1"),
+                                                  orderID: ticket.order.orderID)
+                Issue.record("a contradicting fill was taken for a repeat")
+            } catch let error as CoordinationError {
+                #expect(error.code == .conflict)
+            }
+        }
+        #expect(try await fillEvents(store).count == 1)
+        #expect(await book.ledger.balances(of: C.profile).reservedForPositions == 100)
+    }
+
     @Test func executionsDeliveredOutOfOrderAreAllRecorded() async throws {
         let (store, book, ticket) = try await pendingEntry()
         let recorder = LifecycleRecorder(store: store, ledger: book)

@@ -69,15 +69,17 @@ public struct LifecycleRecorder: Sendable {
             let cumulative = confirmation.cumulativeFilledQuantity
             let key = ["fill", orderID.rawValue, cumulative.description]
             let entryID = ExecutionLogEntryID.deterministic(key)
-            if let logged = try await tx.executionLogEntry(entryID) {
-                return (LifecycleRecording(order: order, ledgerResult: .exists, logEntry: logged, isRepeat: true), nil)
-            }
             let kind: LedgerOperation.Kind = action == .entry
                 ? .fill(profileID: order.profileID, orderID: orderID, quantity: fill.quantity, price: fill.price)
                 : .exit(profileID: order.profileID, symbol: order.symbol, tradeID: tradeID, quantity: fill.quantity,
                         price: fill.price, fee: confirmation.fee)
+            // A repeat is checked against the ledger too: another fill reported with the same
+            // cumulative quantity is a conflict, not a repeat.
             let change = try await ledger.apply(LedgerOperation(id: .deterministic(key), kind: kind), in: tx)
             try Self.requireApplied(change.result, context: context)
+            if let logged = try await tx.executionLogEntry(entryID) {
+                return (LifecycleRecording(order: order, ledgerResult: change.result, logEntry: logged, isRepeat: true), change)
+            }
             var current = order
             var logAction = ExecutionAction.filled
             let recorded = order.filledQuantity ?? .zero

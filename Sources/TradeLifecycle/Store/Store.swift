@@ -78,14 +78,16 @@ public protocol BackfillAuditStore: Sendable {
 }
 
 /// The operations available inside a unit of work (see ``Store/withTransaction(_:)``).
-public protocol StoreTransaction: OrderStore, ProfileStore, BackfillAuditStore {}
+public protocol StoreTransaction: OrderStore, ProfileStore, BackfillAuditStore, EntryLockStore, EventDedupeStore,
+    ExecutionLogStore, LedgerEventStore {}
 
 /// Everything the SDK persists, with a unit of work.
 ///
 /// Implementations: ``InMemoryStore`` in the core and `PostgresStore` in
 /// `TradeLifecyclePostgres`. Every implementation must pass the conformance suite of
 /// `TradeLifecycleTesting`.
-public protocol Store: OrderStore, ProfileStore, BackfillAuditStore {
+public protocol Store: OrderStore, ProfileStore, BackfillAuditStore, EntryLockStore, EventDedupeStore,
+    ExecutionLogStore, LedgerEventStore {
     /// Whether ``withTransaction(_:)`` is atomic: all of the body's writes or none.
     ///
     /// Callers that must survive a crash between writes (the EXIT backfill's PENDING_APPLY

@@ -23,6 +23,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case permissionDenied
         /// A failure injected by a test store.
         case injectedFailure
+        /// The caller does not hold the entry lock it named: the lease expired, was released, or
+        /// another owner holds the lock now (renew, release).
+        case lockNotHeld
+        /// A write guarded by an entry lock presented a fencing token that is no longer valid: a
+        /// later acquisition replaced the lease, or the lease expired or was released.
+        case staleFencingToken
     }
 
     /// What went wrong.

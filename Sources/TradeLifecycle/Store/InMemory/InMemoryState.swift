@@ -14,6 +14,20 @@ struct InMemoryState: Sendable {
     var profiles: [ProfileID: TradingProfile] = [:]
     var audit: [BackfillAuditKey: BackfillAuditRecord] = [:]
     var auditRowsByBatch: [BackfillBatchID: [Int]] = [:]
+    /// The entry lock of each profile and symbol (expired leases stay until replaced or released).
+    var entryLocks: [LiveEntryKey: EntryLease] = [:]
+    /// The last fencing token handed out, for any key.
+    var lastFencingToken: Int64 = 0
+    /// Processed events by source and event id, with the time they were recorded.
+    var processedEvents: [EventKey: Timestamp] = [:]
+    /// The execution log of each profile, by sequence number (index = sequence number - 1).
+    var executionLogs: [ProfileID: [ExecutionLogEntry]] = [:]
+    /// Where each execution log entry id sits.
+    var executionLogEntries: [ExecutionLogEntryID: ExecutionLogPosition] = [:]
+    /// The capital ledger's history, by sequence number (index = sequence - 1).
+    var ledgerEvents: [LedgerEvent] = []
+    /// The position of each ledger operation id in ``ledgerEvents``.
+    var ledgerEventIndex: [LedgerOperationID: Int] = [:]
 
     // MARK: Orders
 

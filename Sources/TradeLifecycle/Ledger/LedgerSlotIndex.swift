@@ -1,0 +1,142 @@
+// The lookup structure of the ledger's hot path: an open-addressing index from a 64-bit key hash
+// to a dense slot number. Keys are not stored here: they live in the ledger's dense arrays
+// (history, accounts, orders, positions), and `find` asks the caller whether a slot's key matches.
+//
+// Why not `Dictionary`: every `Dictionary` lookup with `String` keys runs SipHash through
+// out-of-line runtime calls, which dominated the cost of an operation. Here the hash is a
+// fixed, inlined multiply-rotate over the key's UTF-8 bytes. It is not seeded, so keys chosen
+// to collide could make lookups slow (never wrong); the ledger's keys are chosen by the
+// service that owns the profile.
+
+/// An index from key hashes to dense slots `0..<count`. Entries are never removed.
+struct LedgerSlotIndex: Sendable {
+    /// Each bucket: 0 when empty, else the hash's high 32 bits above `slot + 1`.
+    private var buckets: [UInt64]
+    /// The hash of each slot, in slot order (used to rebuild `buckets` when growing).
+    private var hashes: [UInt64]
+
+    init() {
+        buckets = Array(repeating: 0, count: 16)
+        hashes = []
+    }
+
+    /// The number of slots.
+    var count: Int { hashes.count }
+
+    /// Finds the slot whose key has `hash` and for which `matches` says yes.
+    @inline(__always)
+    func find(_ hash: UInt64, where matches: (Int) -> Bool) -> Int? {
+        let mask = buckets.count &- 1
+        let tag = hash >> 32
+        var position = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let bucket = buckets[position]
+            if bucket == 0 { return nil }
+            if bucket >> 32 == tag {
+                let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1
+                if matches(slot) { return slot }
+            }
+            position = (position &+ 1) & mask
+        }
+    }
+
+    /// Adds the next slot (`count`) for a key with `hash` that is not in the index yet.
+    ///
+    /// - Returns: The new slot.
+    @discardableResult
+    mutating func append(_ hash: UInt64) -> Int {
+        let slot = hashes.count
+        precondition(slot < Int(UInt32.max) - 1, "the capital ledger holds at most 2^32 - 2 entries of one kind")
+        hashes.append(hash)
+        if hashes.count &* 2 > buckets.count {
+            grow(to: buckets.count &* 2)
+        } else {
+            place(hash, slot: slot)
+        }
+        return slot
+    }
+
+    /// Makes room for `capacity` slots without growing.
+    mutating func reserveCapacity(_ capacity: Int) {
+        hashes.reserveCapacity(capacity)
+        var size = buckets.count
+        while size < capacity &* 2 { size &*= 2 }
+        if size > buckets.count { grow(to: size) }
+    }
+
+    private mutating func place(_ hash: UInt64, slot: Int) {
+        let mask = buckets.count &- 1
+        var position = Int(truncatingIfNeeded: hash) & mask
+        while buckets[position] != 0 { position = (position &+ 1) & mask }
+        buckets[position] = (hash >> 32) << 32 | UInt64(slot &+ 1)
+    }
+
+    private mutating func grow(to size: Int) {
+        buckets = Array(repeating: 0, count: size)
+        for (slot, hash) in hashes.enumerated() { place(hash, slot: slot) }
+    }
+}
+
+extension LedgerSlotIndex: Equatable {
+    /// Two indexes are equal when they hold the same hashes in the same slots; the bucket
+    /// layout depends on the capacity reserved and is not part of the value.
+    static func == (lhs: LedgerSlotIndex, rhs: LedgerSlotIndex) -> Bool {
+        lhs.hashes == rhs.hashes
+    }
+}
+
+/// The fixed hash the ledger's indexes use.
+enum LedgerHash {
+    private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// Folds a 64-bit word into a running hash.
+    @inline(__always)
+    static func combine(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let mixed = (hash ^ word) &* multiplier
+        return (mixed << 27) | (mixed >> 37)
+    }
+
+    /// A final avalanche (MurmurHash3's fmix64), so that both the low bits (bucket position)
+    /// and the high bits (tag) depend on every input bit.
+    @inline(__always)
+    static func finalize(_ hash: UInt64) -> UInt64 {
+        var value = hash
+        value ^= value >> 33
+        value &*= 0xFF51_AFD7_ED55_8CCD
+        value ^= value >> 33
+        value &*= 0xC4CE_B9FE_1A85_EC53
+        value ^= value >> 33
+        return value
+    }
+
+    /// Folds the UTF-8 bytes of `text`, then its length, into a running hash.
+    @inline(__always)
+    static func combine(_ hash: UInt64, _ text: String) -> UInt64 {
+        if let folded = text.utf8.withContiguousStorageIfAvailable({ combine(hash, bytes: $0) }) {
+            return folded
+        }
+        var contiguous = text
+        return contiguous.withUTF8 { combine(hash, bytes: $0) }
+    }
+
+    @inline(__always)
+    private static func combine(_ hash: UInt64, bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var result = hash
+        let count = bytes.count
+        guard let base = bytes.baseAddress else { return combine(result, 0) }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset &+ 8 <= count {
+            result = combine(result, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset &+= 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < count {
+            tail |= UInt64(base[offset]) << shift
+            shift &+= 8
+            offset &+= 1
+        }
+        return combine(combine(result, tail), UInt64(truncatingIfNeeded: count))
+    }
+}

@@ -19,6 +19,8 @@ let package = Package(
         // Test-only dependencies: the core target depends on nothing.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Independent arbitrary-precision oracle for the exact decimal tests.
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
     ],
     targets: [
         // The core: Swift standard library only.
@@ -44,6 +46,7 @@ let package = Package(
                 "TradeLifecycle",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "BigInt", package: "BigInt"),
             ],
             swiftSettings: strictSettings
         ),

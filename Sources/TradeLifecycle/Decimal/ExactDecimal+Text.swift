@@ -59,6 +59,7 @@ extension ExactDecimal: CustomStringConvertible {
         var fraction: UInt128 = 0
         var fractionDigits = 0
         var significantFractionDigits = 0
+        var tooManyFractionalDigits = false
         if index < count {
             guard bytes[index] == UInt8(ascii: ".") else {
                 return Self.classifyNonNumeric(bytes, from: index)
@@ -68,23 +69,29 @@ extension ExactDecimal: CustomStringConvertible {
             while index < count {
                 let byte = bytes[index]
                 guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                    // Whatever else is wrong with the text is named before a long fraction.
                     return Self.classifyNonNumeric(bytes, from: index)
                 }
                 fractionDigits += 1
                 if byte == UInt8(ascii: "0") {
                     pendingZeros += 1
-                } else {
+                } else if !tooManyFractionalDigits {
                     // Flush the zeros seen since the last significant digit, then this digit.
                     significantFractionDigits += pendingZeros + 1
-                    if significantFractionDigits > scale { return .tooManyFractionalDigits }
-                    for _ in 0..<pendingZeros { fraction &*= 10 }
-                    fraction = fraction &* 10 &+ UInt128(byte &- UInt8(ascii: "0"))
+                    if significantFractionDigits > scale {
+                        // Keep scanning: the rest of the text may be malformed.
+                        tooManyFractionalDigits = true
+                    } else {
+                        for _ in 0..<pendingZeros { fraction &*= 10 }
+                        fraction = fraction &* 10 &+ UInt128(byte &- UInt8(ascii: "0"))
+                    }
                     pendingZeros = 0
                 }
                 index += 1
             }
             if fractionDigits == 0 { return .invalidCharacter }
         }
+        if tooManyFractionalDigits { return .tooManyFractionalDigits }
         if wholeOverflow { return .overflow }
         // Scale the fraction to 18 digits.
         fraction &*= powerOfTen(scale - significantFractionDigits)

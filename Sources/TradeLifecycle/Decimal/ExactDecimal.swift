@@ -28,9 +28,22 @@ public struct ExactDecimal: Sendable, Hashable, Comparable {
 
     /// Creates a value from a count of 10⁻¹⁸ units.
     ///
-    /// - Parameter units: The value multiplied by 10¹⁸.
+    /// The range is symmetric (``min`` is `-max`), so `Int128.min` units are not a value:
+    /// passing them stops the program here rather than letting ``negated`` or ``magnitude``
+    /// fail later. Values read from outside the program come in as text (``init(_:)-(String)``),
+    /// which reports the overflow as an error instead.
+    ///
+    /// - Parameter units: The value multiplied by 10¹⁸, in `-Int128.max...Int128.max`.
+    /// - Precondition: `units != Int128.min`.
     @inlinable
     public init(units: Int128) {
+        precondition(units != .min, "ExactDecimal(units:): Int128.min is outside ExactDecimal.min...ExactDecimal.max")
+        self.units = units
+    }
+
+    /// Creates a value from units the caller has already checked are not `Int128.min`.
+    @inlinable
+    init(uncheckedUnits units: Int128) {
         self.units = units
     }
 
@@ -62,10 +75,10 @@ public struct ExactDecimal: Sendable, Hashable, Comparable {
     @inlinable public var isPositive: Bool { units > 0 }
 
     /// The absolute value. Never overflows, because ``min`` is `-max`.
-    @inlinable public var magnitude: ExactDecimal { ExactDecimal(units: units < 0 ? -units : units) }
+    @inlinable public var magnitude: ExactDecimal { ExactDecimal(uncheckedUnits: units < 0 ? -units : units) }
 
     /// The value with its sign reversed. Never overflows, because ``min`` is `-max`.
-    @inlinable public var negated: ExactDecimal { ExactDecimal(units: -units) }
+    @inlinable public var negated: ExactDecimal { ExactDecimal(uncheckedUnits: -units) }
 
     @inlinable
     public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool {
@@ -78,22 +91,26 @@ public struct ExactDecimal: Sendable, Hashable, Comparable {
 extension ExactDecimal {
     /// Adds two values, reporting whether the result overflowed.
     ///
-    /// - Returns: The exact sum and `false`, or an unspecified value and `true` when the sum is
-    ///   outside ``min``...``max``.
+    /// - Returns: The exact sum and `false`, or an unspecified value within ``min``...``max``
+    ///   and `true` when the sum is outside ``min``...``max``.
     @inlinable
     public func addingReportingOverflow(_ other: ExactDecimal) -> (partialValue: ExactDecimal, overflow: Bool) {
         let (sum, overflow) = units.addingReportingOverflow(other.units)
-        return (ExactDecimal(units: sum), overflow || sum == .min)
+        // Int128.min is one unit below `min`: keep the partial value a usable value.
+        let outside = sum == .min
+        return (ExactDecimal(uncheckedUnits: outside ? -Int128.max : sum), overflow || outside)
     }
 
     /// Subtracts a value, reporting whether the result overflowed.
     ///
-    /// - Returns: The exact difference and `false`, or an unspecified value and `true` when the
-    ///   difference is outside ``min``...``max``.
+    /// - Returns: The exact difference and `false`, or an unspecified value within
+    ///   ``min``...``max`` and `true` when the difference is outside ``min``...``max``.
     @inlinable
     public func subtractingReportingOverflow(_ other: ExactDecimal) -> (partialValue: ExactDecimal, overflow: Bool) {
         let (difference, overflow) = units.subtractingReportingOverflow(other.units)
-        return (ExactDecimal(units: difference), overflow || difference == .min)
+        // Int128.min is one unit below `min`: keep the partial value a usable value.
+        let outside = difference == .min
+        return (ExactDecimal(uncheckedUnits: outside ? -Int128.max : difference), overflow || outside)
     }
 
     /// The exact sum.
@@ -186,7 +203,7 @@ extension ExactDecimal {
         guard !overflow, scaled <= UInt128(Int128.max) else {
             throw DecimalError(.overflow, input: description)
         }
-        return ExactDecimal(units: units < 0 ? -Int128(scaled) : Int128(scaled))
+        return ExactDecimal(uncheckedUnits: units < 0 ? -Int128(scaled) : Int128(scaled))
     }
 
     @usableFromInline
@@ -231,7 +248,7 @@ extension ExactDecimal {
     static func signed(_ magnitude: UInt128, negative: Bool) -> ExactDecimal? {
         guard magnitude <= UInt128(Int128.max) else { return nil }
         let value = Int128(magnitude)
-        return ExactDecimal(units: negative ? -value : value)
+        return ExactDecimal(uncheckedUnits: negative ? -value : value)
     }
 
     @usableFromInline

@@ -446,3 +446,86 @@ struct SplitMix64: RandomNumberGenerator {
         return value ^ (value >> 31)
     }
 }
+
+@Suite("Reconciliation matching against a direct evaluation")
+struct ReconciliationMatchingOracleTests {
+    typealias F = ReconciliationFixtures
+
+    struct Case: Sendable, CustomStringConvertible {
+        /// (client id index or nil, exchange id index or nil, status) per database order.
+        let database: [(Int?, Int?, OrderStatus)]
+        /// (client id index or nil, exchange id index) per exchange open order.
+        let exchange: [(Int?, Int)]
+        var description: String { "database \(database), exchange \(exchange)" }
+    }
+
+    static let statuses: [OrderStatus] = [.pending, .open, .filled, .cancelled]
+
+    static let cases = Gen.int(in: 0...5).optional.array(of: 1...24).map { values -> Case in
+        // Consume the generated numbers as ids (0...5, 5 meaning none for database ids) and statuses.
+        var database: [(Int?, Int?, OrderStatus)] = []
+        var exchange: [(Int?, Int)] = []
+        for (offset, value) in values.enumerated() {
+            let number = value ?? 5
+            if offset % 3 == 2 {
+                exchange.append((value.map { $0 % 6 }, number % 6))
+            } else {
+                database.append((value.map { $0 % 4 }, number < 4 ? number : nil, Self.statuses[(number + offset) % 4]))
+            }
+        }
+        return Case(database: database, exchange: exchange)
+    }
+
+    @Test func matchingAgreesWithADirectEvaluationOfTheRules() async {
+        await propertyCheck(count: 300, input: Self.cases) { testCase in
+            var orders: [Order] = []
+            for (index, entry) in testCase.database.enumerated() {
+                orders.append(try F.order("o\(index)", trade: nil, action: nil, status: entry.2,
+                                          filled: entry.2 == .filled ? "1" : nil,
+                                          exchangeID: entry.1.map { "x\($0)" }, clientID: entry.0.map { "c\($0)" }))
+            }
+            var open: [ExchangeOrder] = []
+            for (index, entry) in testCase.exchange.enumerated() {
+                // Exchange ids are unique per open order unless drawn from the shared pool.
+                let exchangeID = entry.1 < 4 ? "x\(entry.1)" : "y\(index)"
+                // Partially filled: a status no database order has, so every match is reported.
+                open.append(try F.openOrder(exchangeID, clientID: entry.0.map { "c\($0)" }, status: .partiallyFilled, filled: "0.5"))
+            }
+
+            // The rules, evaluated directly: an id belongs to the best-ranked order carrying it.
+            func rank(_ order: Order) -> (Int, String) {
+                (order.status.isLive ? 0 : order.status == .filled ? 1 : 2, order.orderID.rawValue)
+            }
+            func holder(_ carries: (Order) -> Bool) -> Order? {
+                orders.filter(carries).min { rank($0) < rank($1) }
+            }
+            var taken = Set<OrderID>()
+            var expected: [String] = []
+            for exchangeOrder in open {
+                let byClient = exchangeOrder.clientOrderID.flatMap { client in holder { $0.clientOrderID == client } }
+                let byExchange = holder { $0.exchangeOrderID == exchangeOrder.exchangeOrderID }
+                guard let order = byClient ?? byExchange, !taken.contains(order.orderID) else {
+                    expected.append("missingInDatabase \(exchangeOrder.exchangeOrderID)")
+                    continue
+                }
+                taken.insert(order.orderID)
+                expected.append("statusMismatch \(order.orderID.rawValue) \(exchangeOrder.exchangeOrderID) \(byClient != nil)")
+            }
+            for order in orders where order.status.isLive && !taken.contains(order.orderID)
+                && (order.clientOrderID != nil || order.exchangeOrderID != nil) {
+                expected.append("missingOnExchange \(order.orderID.rawValue)")
+            }
+
+            let found = try F.diff(orders, ExchangeSnapshot(openOrders: open)).map { discrepancy -> String in
+                switch discrepancy {
+                case .orderMissingInDatabase(let exchangeOrder): return "missingInDatabase \(exchangeOrder.exchangeOrderID)"
+                case let .orderStatusMismatch(order, evidence):
+                    return "statusMismatch \(order.orderID.rawValue) \(evidence.exchangeOrderID) \(evidence.matchedBy == .clientOrderID)"
+                case .orderMissingOnExchange(let order): return "missingOnExchange \(order.orderID.rawValue)"
+                default: return "unexpected \(discrepancy)"
+                }
+            }
+            #expect(found.sorted() == expected.sorted())
+        }
+    }
+}

@@ -113,89 +113,92 @@ public enum ReconciliationDiff {
     /// The fills matched to one database order.
     private struct FillTotal {
         var quantity: ExactDecimal = .zero
-        var count = 0
-        var matchedByClientOrderID = false
+        var count: Int32 = 0
         /// The index of the latest fill (by filled_at, then exchange order id).
-        var latest = -1
+        var latest: Int32 = -1
+        var matchedByClientOrderID = false
     }
 
     private static func compareOrders(database: ReconciliationDatabaseView, exchange: ExchangeSnapshot,
                                       into found: inout [Discrepancy]) throws(ReconciliationError) {
         let profileID = database.profileID
         let orders = database.orders
+        let openOrders = exchange.openOrders
+        let fills = exchange.fills
         var index = OrderIndex(orders: orders)
 
         // Each open order to its database order; unmatched ones are missing in the database.
+        // openMatch[order] is the open order's index, times two, plus one when matched by client
+        // order id; -1 when none matched.
         var openMatch = [Int](repeating: -1, count: orders.count)
-        var openMatchedByClient = [Bool](repeating: false, count: orders.count)
-        for (position, open) in exchange.openOrders.enumerated() where open.profileID == profileID {
-            guard let (order, key) = index.match(clientOrderID: open.clientOrderID, exchangeOrderID: open.exchangeOrderID),
+        for position in openOrders.indices where openOrders[position].profileID == profileID {
+            guard let (order, key) = index.match(clientOrderID: openOrders[position].clientOrderID,
+                                                 exchangeOrderID: openOrders[position].exchangeOrderID),
                   openMatch[order] < 0 else {
-                found.append(.orderMissingInDatabase(open))
+                found.append(.orderMissingInDatabase(openOrders[position]))
                 continue
             }
-            openMatch[order] = position
-            openMatchedByClient[order] = key == .clientOrderID
+            openMatch[order] = position * 2 + (key == .clientOrderID ? 1 : 0)
         }
 
         // Each fill to its database order, summed.
         var totals: [FillTotal] = []
-        let fills = exchange.fills
-        for (position, fill) in fills.enumerated() where fill.profileID == profileID {
-            guard let (order, key) = index.match(clientOrderID: fill.clientOrderID, exchangeOrderID: fill.exchangeOrderID) else {
+        for position in fills.indices where fills[position].profileID == profileID {
+            guard let (order, key) = index.match(clientOrderID: fills[position].clientOrderID,
+                                                 exchangeOrderID: fills[position].exchangeOrderID) else {
                 continue
             }
             if totals.isEmpty { totals = [FillTotal](repeating: FillTotal(), count: orders.count) }
-            let (sum, overflow) = totals[order].quantity.addingReportingOverflow(fill.quantity)
+            let (sum, overflow) = totals[order].quantity.addingReportingOverflow(fills[position].quantity)
             if overflow {
                 throw ReconciliationError(.overflow, profileID: profileID,
-                                          detail: "\(orders[order].recordName): the sum of its fills is out of range at fill \(fill.exchangeOrderID)")
+                                          detail: "\(orders[order].recordName): the sum of its fills is out of range at fill \(fills[position].exchangeOrderID)")
             }
             totals[order].quantity = sum
             totals[order].count += 1
             if key == .clientOrderID { totals[order].matchedByClientOrderID = true }
-            let latest = totals[order].latest
-            if latest < 0 || isLater(fill, than: fills[latest]) { totals[order].latest = position }
+            let latest = Int(totals[order].latest)
+            if latest < 0 || isLater(fills[position], than: fills[latest]) { totals[order].latest = Int32(position) }
         }
+        let matchable = index.matchable
         index = OrderIndex()  // release the tables before the per-order pass
 
-        for (position, order) in orders.enumerated() where !order.orderID.isBackfill
-            && (order.clientOrderID != nil || order.exchangeOrderID != nil) {
-            let databaseFilled = databaseFilledQuantity(of: order)
+        for position in orders.indices where matchable[position] {
             if openMatch[position] >= 0 {
-                let open = exchange.openOrders[openMatch[position]]
-                let fillTotal = totals.isEmpty ? FillTotal() : totals[position]
+                let open = openOrders[openMatch[position] / 2]
+                let databaseFilled = databaseFilledQuantity(of: orders[position])
+                guard orders[position].status != open.status || databaseFilled != open.filledQuantity else { continue }
+                let total = totals.isEmpty ? FillTotal() : totals[position]
                 let evidence = ExchangeOrderEvidence(
-                    matchedBy: openMatchedByClient[position] ? .clientOrderID : .exchangeOrderID, openOrder: open,
+                    matchedBy: openMatch[position] % 2 == 1 ? .clientOrderID : .exchangeOrderID, openOrder: open,
                     exchangeOrderID: open.exchangeOrderID, status: open.status, filledQuantity: open.filledQuantity,
-                    fillCount: fillTotal.count, lastFilledAt: fillTotal.latest >= 0 ? fills[fillTotal.latest].filledAt : nil)
-                if order.status != open.status {
-                    found.append(.orderStatusMismatch(order, exchange: evidence))
-                } else if databaseFilled != open.filledQuantity {
-                    found.append(.filledQuantityMismatch(order, exchange: evidence))
+                    fillCount: Int(total.count), lastFilledAt: total.latest >= 0 ? fills[Int(total.latest)].filledAt : nil)
+                if orders[position].status != open.status {
+                    found.append(.orderStatusMismatch(orders[position], exchange: evidence))
+                } else {
+                    found.append(.filledQuantityMismatch(orders[position], exchange: evidence))
                 }
             } else if !totals.isEmpty, totals[position].count > 0 {
+                let order = orders[position]
                 let total = totals[position]
-                let latest = fills[total.latest]
                 let orderQuantity = order.quantity ?? order.legacyQuantity
                 let executedInFull = orderQuantity.map { total.quantity >= $0 } ?? false
-                let evidence = ExchangeOrderEvidence(
-                    matchedBy: total.matchedByClientOrderID ? .clientOrderID : .exchangeOrderID, openOrder: nil,
-                    exchangeOrderID: latest.exchangeOrderID, status: executedInFull ? .filled : nil,
-                    filledQuantity: total.quantity, fillCount: total.count, lastFilledAt: latest.filledAt)
                 let statusDiffers: Bool
                 switch order.status {
                 case .pending, .open, .partiallyFilled, .rejected: statusDiffers = true
                 case .cancelled, .expired: statusDiffers = executedInFull
                 case .filled: statusDiffers = false
                 }
-                if statusDiffers {
-                    found.append(.orderStatusMismatch(order, exchange: evidence))
-                } else if total.quantity > databaseFilled {
-                    found.append(.filledQuantityMismatch(order, exchange: evidence))
-                }
-            } else if order.status.isLive {
-                found.append(.orderMissingOnExchange(order))
+                guard statusDiffers || total.quantity > databaseFilledQuantity(of: order) else { continue }
+                let latest = fills[Int(total.latest)]
+                let evidence = ExchangeOrderEvidence(
+                    matchedBy: total.matchedByClientOrderID ? .clientOrderID : .exchangeOrderID, openOrder: nil,
+                    exchangeOrderID: latest.exchangeOrderID, status: executedInFull ? .filled : nil,
+                    filledQuantity: total.quantity, fillCount: Int(total.count), lastFilledAt: latest.filledAt)
+                found.append(statusDiffers ? .orderStatusMismatch(order, exchange: evidence)
+                                           : .filledQuantityMismatch(order, exchange: evidence))
+            } else if orders[position].status.isLive {
+                found.append(.orderMissingOnExchange(orders[position]))
             }
         }
     }
@@ -208,48 +211,56 @@ public enum ReconciliationDiff {
 
     /// The database orders by client order id and by exchange order id.
     private struct OrderIndex {
+        /// Whether each order takes part in matching: not a backfill row, and with a client or
+        /// exchange order id.
+        private(set) var matchable: [Bool] = []
         private let orders: [Order]
-        private var byClientOrderID: [ClientOrderID: Int] = [:]
-        private var byExchangeOrderID: [String: Int] = [:]
+        private var byClientOrderID: PositionIndex
+        private var byExchangeOrderID: PositionIndex
 
         init() {
             orders = []
+            byClientOrderID = PositionIndex(capacity: 0)
+            byExchangeOrderID = PositionIndex(capacity: 0)
         }
 
         init(orders: [Order]) {
             self.orders = orders
+            matchable = [Bool](repeating: false, count: orders.count)
             var clientCount = 0
             var exchangeCount = 0
-            for order in orders where !order.orderID.isBackfill {
-                if order.clientOrderID != nil { clientCount += 1 }
-                if order.exchangeOrderID != nil { exchangeCount += 1 }
+            for position in orders.indices where !orders[position].orderID.isBackfill {
+                let hasClient = orders[position].clientOrderID != nil
+                let hasExchange = orders[position].exchangeOrderID != nil
+                if hasClient { clientCount += 1 }
+                if hasExchange { exchangeCount += 1 }
+                matchable[position] = hasClient || hasExchange
             }
-            byClientOrderID.reserveCapacity(clientCount)
-            byExchangeOrderID.reserveCapacity(exchangeCount)
-            for (position, order) in orders.enumerated() where !order.orderID.isBackfill {
-                if let client = order.clientOrderID {
-                    Self.claim(&byClientOrderID[client, default: position], by: position, in: orders)
+            byClientOrderID = PositionIndex(capacity: clientCount)
+            byExchangeOrderID = PositionIndex(capacity: exchangeCount)
+            for position in orders.indices where matchable[position] {
+                if let client = orders[position].clientOrderID?.rawValue {
+                    byClientOrderID.insert(position, hash: byClientOrderID.hash(client),
+                                           isSameKey: { orders[$0].clientOrderID?.rawValue == client },
+                                           replaces: { Self.ranksBefore(position, $0, in: orders) })
                 }
-                if let exchangeID = order.exchangeOrderID {
-                    Self.claim(&byExchangeOrderID[exchangeID, default: position], by: position, in: orders)
+                if let exchangeID = orders[position].exchangeOrderID {
+                    byExchangeOrderID.insert(position, hash: byExchangeOrderID.hash(exchangeID),
+                                             isSameKey: { orders[$0].exchangeOrderID == exchangeID },
+                                             replaces: { Self.ranksBefore(position, $0, in: orders) })
                 }
             }
         }
 
-        /// Gives an id to `candidate` when it ranks before the order holding it.
-        private static func claim(_ holder: inout Int, by candidate: Int, in orders: [Order]) {
-            guard holder != candidate else { return }
-            let current = orders[holder]
-            let challenger = orders[candidate]
-            let currentRank = rank(current.status)
-            let challengerRank = rank(challenger.status)
-            if challengerRank < currentRank
-                || (challengerRank == currentRank && UTF8Order.precedes(challenger.orderID.rawValue, current.orderID.rawValue)) {
-                holder = candidate
-            }
+        /// Whether `candidate` takes a shared id from `holder`: live orders first, then filled
+        /// ones, then others; then the smaller order id.
+        private static func ranksBefore(_ candidate: Int, _ holder: Int, in orders: [Order]) -> Bool {
+            let candidateRank = rank(orders[candidate].status)
+            let holderRank = rank(orders[holder].status)
+            if candidateRank != holderRank { return candidateRank < holderRank }
+            return UTF8Order.precedes(orders[candidate].orderID.rawValue, orders[holder].orderID.rawValue)
         }
 
-        /// Live orders claim a shared id first, then filled or partially filled ones, then others.
         private static func rank(_ status: OrderStatus) -> Int {
             if status.isLive { return 0 }
             return status == .filled ? 1 : 2
@@ -258,8 +269,16 @@ public enum ReconciliationDiff {
         /// The database order an exchange record matches: by client order id, else by
         /// exchange order id.
         func match(clientOrderID: ClientOrderID?, exchangeOrderID: String) -> (Int, OrderMatchKey)? {
-            if let clientOrderID, let order = byClientOrderID[clientOrderID] { return (order, .clientOrderID) }
-            if let order = byExchangeOrderID[exchangeOrderID] { return (order, .exchangeOrderID) }
+            let orders = orders
+            if let client = clientOrderID?.rawValue,
+               let order = byClientOrderID.position(hash: byClientOrderID.hash(client),
+                                                    isSameKey: { orders[$0].clientOrderID?.rawValue == client }) {
+                return (order, .clientOrderID)
+            }
+            if let order = byExchangeOrderID.position(hash: byExchangeOrderID.hash(exchangeOrderID),
+                                                      isSameKey: { orders[$0].exchangeOrderID == exchangeOrderID }) {
+                return (order, .exchangeOrderID)
+            }
             return nil
         }
     }
@@ -267,7 +286,9 @@ public enum ReconciliationDiff {
     // MARK: Positions
 
     private struct SymbolPosition {
-        var tradeIDs: [TradeID] = []
+        /// The ranges of the symbol's lifecycles in the view's open lifecycles (one range, as
+        /// they are sorted by symbol).
+        var lifecycles: [Range<Int>] = []
         var databaseQuantity: ExactDecimal = .zero
         var exchangeQuantity: ExactDecimal = .zero
     }
@@ -275,21 +296,37 @@ public enum ReconciliationDiff {
     private static func comparePositions(database: ReconciliationDatabaseView, exchange: ExchangeSnapshot,
                                          flatTolerance: ExactDecimal, into found: inout [Discrepancy]) throws(ReconciliationError) {
         let profileID = database.profileID
+        let lifecycles = database.openLifecycles
         var bySymbol: [String: SymbolPosition] = [:]
-        for lifecycle in database.openLifecycles {
-            let signed = lifecycle.side == .long ? lifecycle.openQuantity : lifecycle.openQuantity.negated
-            let key = lifecycle.key
+        // The lifecycles are sorted by symbol: sum each run of one symbol.
+        var start = 0
+        while start < lifecycles.count {
+            let symbol = lifecycles[start].key.symbol
+            var sum = ExactDecimal.zero
+            var end = start
+            while end < lifecycles.count, lifecycles[end].key.symbol == symbol {
+                let open = lifecycles[end].openQuantity
+                let (next, overflow) = lifecycles[end].side == .long ? sum.addingReportingOverflow(open)
+                                                                     : sum.subtractingReportingOverflow(open)
+                if overflow {
+                    throw ReconciliationError(.overflow, profileID: profileID,
+                                              detail: "symbol \(symbol): the open quantity of its lifecycles is out of range at trade \(lifecycles[end].key.tradeID.rawValue)")
+                }
+                sum = next
+                end += 1
+            }
             let overflow: Bool = {
-                (position: inout SymbolPosition) -> Bool in
-                position.tradeIDs.append(key.tradeID)
-                let (sum, overflow) = position.databaseQuantity.addingReportingOverflow(signed)
-                position.databaseQuantity = sum
+                (entry: inout SymbolPosition) -> Bool in
+                entry.lifecycles.append(start..<end)
+                let (total, overflow) = entry.databaseQuantity.addingReportingOverflow(sum)
+                entry.databaseQuantity = total
                 return overflow
-            }(&bySymbol[key.symbol, default: SymbolPosition()])
+            }(&bySymbol[symbol, default: SymbolPosition()])
             if overflow {
                 throw ReconciliationError(.overflow, profileID: profileID,
-                                          detail: "symbol \(key.symbol): the open quantity of its lifecycles is out of range at trade \(key.tradeID.rawValue)")
+                                          detail: "symbol \(symbol): the open quantity of its lifecycles is out of range")
             }
+            start = end
         }
         for position in exchange.positions where position.profileID == profileID {
             let overflow: Bool = {
@@ -304,18 +341,22 @@ public enum ReconciliationDiff {
             }
         }
         for (symbol, entry) in bySymbol {
-            let hasOpenLifecycles = !entry.tradeIDs.isEmpty
+            let hasOpenLifecycles = !entry.lifecycles.isEmpty
             let exchangeFlat = entry.exchangeQuantity.magnitude <= flatTolerance
-            let comparison = PositionComparison(profileID: profileID, symbol: symbol, tradeIDs: entry.tradeIDs.sorted(),
-                                                databaseQuantity: entry.databaseQuantity, exchangeQuantity: entry.exchangeQuantity)
+            // Built only for a discrepancy: the trade ids are the costly part.
+            func comparison() -> PositionComparison {
+                PositionComparison(profileID: profileID, symbol: symbol,
+                                   tradeIDs: entry.lifecycles.flatMap { lifecycles[$0].map(\.key.tradeID) }.sorted(),
+                                   databaseQuantity: entry.databaseQuantity, exchangeQuantity: entry.exchangeQuantity)
+            }
             if hasOpenLifecycles && exchangeFlat {
-                found.append(.ghostPosition(comparison))
+                found.append(.ghostPosition(comparison()))
             } else if !hasOpenLifecycles && !exchangeFlat {
-                found.append(.untrackedPosition(comparison))
+                found.append(.untrackedPosition(comparison()))
             } else if hasOpenLifecycles {
                 let (difference, overflow) = entry.databaseQuantity.subtractingReportingOverflow(entry.exchangeQuantity)
                 if overflow || difference.magnitude > flatTolerance {
-                    found.append(.positionQuantityMismatch(comparison))
+                    found.append(.positionQuantityMismatch(comparison()))
                 }
             }
         }

@@ -265,6 +265,15 @@ struct ReconciliationPassTests {
         #expect(error?.description.contains("EXCHANGE_STATE_MISMATCH_THROTTLE_MS") == true)
     }
 
+    @Test func settingsComeFromTheBackfillEnvironment() throws {
+        let backfill = try BackfillConfiguration(environment: ["EXCHANGE_STATE_MISMATCH_THROTTLE_MS": "1500",
+                                                               "RECON_EXIT_BACKFILL_LOOKBACK_HOURS": "12"])
+        let configuration = Reconciler.Configuration(backfill)
+        #expect(configuration.mismatchThrottleMilliseconds == 1500)
+        #expect(configuration.fillLookbackHours == 12)
+        #expect(Reconciler.Configuration(.default).mismatchThrottleMilliseconds == 300_000)
+    }
+
     @Test func invalidReconcilerSettingsAreRejected() async throws {
         let clock = ManualWallClock(F.start)
         let settings = [

@@ -101,6 +101,18 @@ public actor Reconciler {
             self.fillLookbackHours = fillLookbackHours
             self.flatTolerance = flatTolerance
         }
+
+        /// Settings read from the backfill configuration's environment variables: the throttle
+        /// of `EXCHANGE_STATE_MISMATCH_THROTTLE_MS` and the fill lookback of
+        /// `RECON_EXIT_BACKFILL_LOOKBACK_HOURS`.
+        ///
+        /// - Parameters:
+        ///   - backfill: The configuration read with ``BackfillConfiguration/init(environment:)``.
+        ///   - flatTolerance: The position tolerance; exact comparison by default.
+        public init(_ backfill: BackfillConfiguration, flatTolerance: ExactDecimal = .zero) {
+            self.init(mismatchThrottleMilliseconds: Int64(backfill.mismatchThrottleMilliseconds),
+                      fillLookbackHours: backfill.lookbackHours, flatTolerance: flatTolerance)
+        }
     }
 
     /// Reads the `trade_history` rows and positions of a profile that name trade ids.

@@ -30,6 +30,17 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
+        .executableTarget(
+            name: "ReconciliationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/ReconciliationBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // Slot for IdentifierBenchmarks: the BFILL order id (OrderID.backfill, pure-Swift MD5)
         // against swift-crypto's Insecure.MD5 with the same hex encoding. Added once the
         // identifier types are on the main branch this package builds against.

@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
         .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
+        .executable(name: "trade-lifecycle", targets: ["TradeLifecycleCLI"]),
     ],
     dependencies: [
         // Test-only dependencies: the core target depends on nothing.
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Independent arbitrary-precision oracle for the exact decimal tests.
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        // The operator command line `trade-lifecycle`.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // The core: Swift standard library only.
@@ -32,6 +35,29 @@ let package = Package(
         .target(
             name: "TradeLifecycleTesting",
             dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        // Scenario files (SPEC section 9): reading, planning, JSON output. Standard library only;
+        // the command line's logic, tested without starting a process.
+        .target(
+            name: "TradeLifecycleScenario",
+            dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        // `trade-lifecycle`, the operator command line.
+        .executableTarget(
+            name: "TradeLifecycleCLI",
+            dependencies: [
+                "TradeLifecycle",
+                "TradeLifecycleScenario",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "BackfillDecisions",
+            dependencies: ["TradeLifecycle"],
+            path: "Examples/BackfillDecisions",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -47,6 +73,16 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecycleCLITests",
+            dependencies: [
+                "TradeLifecycle",
+                "TradeLifecycleScenario",
+                "TradeLifecycleCLI",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -116,6 +116,10 @@ struct LifecycleAnalysisBuilder {
 
     mutating func add(contentsOf orders: UnsafeBufferPointer<Order>) throws(LifecycleError) {
         guard let base = orders.baseAddress else { return }
+        // Room for a lifecycle per four orders up front (address space only until used), so
+        // that large inputs rarely move the accumulators while growing.
+        accumulators.reserveCapacity(accumulators.count + orders.count / 4)
+        hashes.reserveCapacity(hashes.count + orders.count / 4)
         for index in 0..<orders.count {
             try add(at: base + index)
         }
@@ -228,8 +232,11 @@ struct LifecycleAnalysisBuilder {
     consuming func finish(references: [TradeReference]) throws(LifecycleError) -> (summaries: [LifecycleSummary], anomalies: [LifecycleAnomaly]) {
         var summaries: [LifecycleSummary] = []
         summaries.reserveCapacity(accumulators.count)
-        for index in sortedIndices() {
-            summaries.append(try accumulators[index].summary())
+        let order = sortedIndices()
+        try accumulators.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<LifecycleAccumulator>) throws(LifecycleError) -> Void in
+            for index in order {
+                summaries.append(try buffer[index].summary())
+            }
         }
         accumulators = []
 

@@ -70,6 +70,7 @@ let package = Package(
             name: "TradeLifecycleTests",
             dependencies: [
                 "TradeLifecycle",
+                "TradeLifecycleTesting",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),

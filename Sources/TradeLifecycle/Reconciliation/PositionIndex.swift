@@ -6,8 +6,9 @@
 /// probe. A slot holds the upper 32 bits of the key's hash (to skip most unequal keys without
 /// reading the array) and the position plus one (zero is an empty slot).
 ///
-/// The hash mixes the key's UTF-8 bytes eight at a time with a per-table random seed, so a
-/// fixed set of colliding keys cannot be prepared in advance.
+/// Keys are hashed with ``KeyHash`` (the lifecycle analysis's hash of UTF-8 bytes, eight at a
+/// time) and a per-table random seed, so a fixed set of colliding keys cannot be prepared in
+/// advance.
 struct PositionIndex {
     private var slots: [UInt64]
     private let mask: Int
@@ -26,36 +27,11 @@ struct PositionIndex {
         seed = random.next()
     }
 
-    /// The hash of a key.
+    /// The hash of a key: ``KeyHash`` over its UTF-8 bytes with the table's seed.
     func hash(_ key: String) -> UInt64 {
-        var text = key
-        let seed = seed
-        return text.withUTF8 { bytes -> UInt64 in
-            let raw = UnsafeRawBufferPointer(bytes)
-            var state = seed ^ UInt64(truncatingIfNeeded: raw.count)
-            var offset = 0
-            while offset + 8 <= raw.count {
-                state = Self.mix(state ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            return Self.mix(state ^ tail ^ 0x9E37_79B9_7F4A_7C15)
-        }
-    }
-
-    /// A bijective 64-bit mixer (the finaliser of SplitMix64).
-    @inline(__always)
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var state = seed
+        KeyHash.mix(key, into: &state)
+        return KeyHash.finalize(state)
     }
 
     /// Adds `position` under the key with `hash`. When a position with an equal key is there,

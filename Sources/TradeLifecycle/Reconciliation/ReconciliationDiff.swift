@@ -78,8 +78,9 @@ public enum ReconciliationDiff {
     ///     that counts as none; zero (exact comparison) by default.
     /// - Returns: The discrepancies, in the documented order; empty when the views agree.
     /// - Throws: ``ReconciliationError`` with code ``ReconciliationError/Code/invalidConfiguration``
-    ///   for a negative tolerance, or ``ReconciliationError/Code/overflow`` when a sum of fills
-    ///   or positions is out of range.
+    ///   for a negative tolerance, ``ReconciliationError/Code/overflow`` when a sum of fills
+    ///   or positions is out of range, ``ReconciliationError/Code/inconsistentInput`` for more
+    ///   than 2^31 - 1 orders or fills.
     public static func discrepancies(
         database: ReconciliationDatabaseView,
         exchange: ExchangeSnapshot,
@@ -125,6 +126,11 @@ public enum ReconciliationDiff {
         let orders = database.orders
         let openOrders = exchange.openOrders
         let fills = exchange.fills
+        // Positions are kept in 32 bits; no real input comes near the limit.
+        guard orders.count <= Int(Int32.max), fills.count <= Int(Int32.max) else {
+            throw ReconciliationError(.inconsistentInput, profileID: profileID,
+                                      detail: "\(orders.count) orders and \(fills.count) fills exceed the diff's limit of \(Int32.max) each")
+        }
         var index = OrderIndex(orders: orders)
 
         // Each open order to its database order; unmatched ones are missing in the database.

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
         .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
         .library(name: "TradeLifecyclePostgres", targets: ["TradeLifecyclePostgres"]),
+        .executable(name: "trade-lifecycle", targets: ["TradeLifecycleCLI"]),
     ],
     dependencies: [
         // Test-only dependencies: the core target depends on nothing.
@@ -25,6 +26,8 @@ let package = Package(
         // Adapter dependencies: only TradeLifecyclePostgres uses them.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The operator command line `trade-lifecycle`.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // The core: Swift standard library only.
@@ -38,7 +41,7 @@ let package = Package(
             dependencies: ["TradeLifecycle"],
             swiftSettings: strictSettings
         ),
-        // The PostgreSQL adapter: schema migrations (and, later, the Store implementation).
+        // The PostgreSQL adapter: schema migrations and the Store implementation.
         .target(
             name: "TradeLifecyclePostgres",
             dependencies: [
@@ -48,6 +51,29 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Migrations/SQL"],
+            swiftSettings: strictSettings
+        ),
+        // Scenario files (SPEC section 9): reading, planning, JSON output. Standard library only;
+        // the command line's logic, tested without starting a process.
+        .target(
+            name: "TradeLifecycleScenario",
+            dependencies: ["TradeLifecycle"],
+            swiftSettings: strictSettings
+        ),
+        // `trade-lifecycle`, the operator command line.
+        .executableTarget(
+            name: "TradeLifecycleCLI",
+            dependencies: [
+                "TradeLifecycle",
+                "TradeLifecycleScenario",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "BackfillDecisions",
+            dependencies: ["TradeLifecycle"],
+            path: "Examples/BackfillDecisions",
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -64,6 +90,16 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecycleCLITests",
+            dependencies: [
+                "TradeLifecycle",
+                "TradeLifecycleScenario",
+                "TradeLifecycleCLI",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

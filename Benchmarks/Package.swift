@@ -31,6 +31,17 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
+        .executableTarget(
+            name: "ReconciliationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/ReconciliationBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The BFILL order id against swift-crypto's Insecure.MD5 with the same hex encoding.
         .executableTarget(
             name: "IdentifierBenchmarks",

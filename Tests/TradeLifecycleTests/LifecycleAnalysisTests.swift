@@ -216,6 +216,10 @@ struct LifecycleAnalysisTests {
             let second = try LifecycleAnalysis(orders: orders.shuffled(using: &random), references: data.references.shuffled(using: &random))
             #expect(first.summaries == second.summaries)
             #expect(first.anomalies == second.anomalies)
+            // A sequence without contiguous storage takes the element-by-element path.
+            let streamed = try LifecycleAnalysis(orders: AnySequence(orders), references: data.references)
+            #expect(streamed.summaries == first.summaries)
+            #expect(streamed.anomalies == first.anomalies)
         }
     }
 

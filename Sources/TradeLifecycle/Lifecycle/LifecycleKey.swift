@@ -60,6 +60,25 @@ enum UTF8Order {
         return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
     }
 
+    /// The first 16 UTF-8 bytes of `text`, big-endian, zero-padded: comparing prefixes orders
+    /// texts as `compare` does, except that equal prefixes need a full comparison.
+    static func prefix(_ text: String) -> (UInt64, UInt64) {
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var count = 0
+        for byte in text.utf8 {
+            if count < 8 {
+                high |= UInt64(byte) << (56 - 8 * UInt64(count))
+            } else if count < 16 {
+                low |= UInt64(byte) << (56 - 8 * UInt64(count - 8))
+            } else {
+                break
+            }
+            count += 1
+        }
+        return (high, low)
+    }
+
     /// Whether `lhs` sorts before `rhs`.
     static func precedes(_ lhs: String, _ rhs: String) -> Bool { compare(lhs, rhs) < 0 }
 }

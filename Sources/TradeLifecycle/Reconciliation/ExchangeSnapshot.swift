@@ -30,11 +30,11 @@ public struct ExchangeOrder: Sendable, Hashable {
     /// Buy or sell.
     public let side: OrderSide
     /// The exchange's status of the order.
-    public let status: OrderStatus
+    public internal(set) var status: OrderStatus
     /// The order quantity.
     public let quantity: ExactDecimal
     /// How much has been executed.
-    public let filledQuantity: ExactDecimal
+    public internal(set) var filledQuantity: ExactDecimal
     /// The limit price, if any.
     public let price: ExactDecimal?
 
@@ -70,6 +70,17 @@ public struct ExchangeOrder: Sendable, Hashable {
     }
 }
 
+extension ExchangeOrder {
+    /// The same order with a new status and filled quantity (the caller keeps the filled
+    /// quantity within 0...quantity).
+    func with(status: OrderStatus, filledQuantity: ExactDecimal) -> ExchangeOrder {
+        var copy = self
+        copy.status = status
+        copy.filledQuantity = filledQuantity
+        return copy
+    }
+}
+
 /// The exchange's net position of a profile in a symbol: positive long, negative short, zero flat.
 public struct ExchangePosition: Sendable, Hashable {
     /// The profile (account).
@@ -84,6 +95,11 @@ public struct ExchangePosition: Sendable, Hashable {
     /// - Throws: ``InputError`` with code ``InputError/Code/blank`` for a blank symbol.
     public init(profileID: ProfileID, symbol: String, quantity: ExactDecimal) throws(InputError) {
         try ExchangeValidation.requireNonBlank(symbol, field: "symbol", record: "position \(profileID.rawValue)")
+        self.init(unchecked: profileID, symbol: symbol, quantity: quantity)
+    }
+
+    /// Creates a position from a symbol already checked to be non-blank.
+    init(unchecked profileID: ProfileID, symbol: String, quantity: ExactDecimal) {
         self.profileID = profileID
         self.symbol = symbol
         self.quantity = quantity

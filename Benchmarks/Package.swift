@@ -17,6 +17,7 @@ let package = Package(
         // The library under measurement. Named, so that the checkout folder's name does not matter.
         .package(name: "swift-trade-lifecycle", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // ExactDecimal against Foundation.Decimal: parse, format, add, compare, multiply.
@@ -30,8 +31,17 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Slot for IdentifierBenchmarks: the BFILL order id (OrderID.backfill, pure-Swift MD5)
-        // against swift-crypto's Insecure.MD5 with the same hex encoding. Added once the
-        // identifier types are on the main branch this package builds against.
+        // The BFILL order id against swift-crypto's Insecure.MD5 with the same hex encoding.
+        .executableTarget(
+            name: "IdentifierBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/IdentifierBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

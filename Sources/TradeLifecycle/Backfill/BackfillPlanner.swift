@@ -248,12 +248,13 @@ struct BackfillPlanning {
                    candidateExchangeOrderIDs.contains(exchangeOrderID) {
                     recordedExchangeOrderIDs.insert(exchangeOrderID)
                 }
-                guard let tradeID = orders[index].tradeID else { continue }
-                if !status.countsTowardLifecycle {
+                // Touch the trade id (a separate allocation) only when it is needed.
+                if !status.countsTowardLifecycle, let tradeID = orders[index].tradeID {
                     uncountedTradeIDs.insert(tradeID)
                     if status.isPendingBlocker { blockedTradeIDs.insert(tradeID) }
                 }
-                if isExit, let clientOrderID = orders[index].clientOrderID, let tag = clientOrderIDTags[clientOrderID] {
+                if isExit, !clientOrderIDTags.isEmpty, let clientOrderID = orders[index].clientOrderID,
+                   let tag = clientOrderIDTags[clientOrderID], let tradeID = orders[index].tradeID {
                     switch tag {
                     case .unresolved:
                         clientOrderIDTags[clientOrderID] = .resolved(.trade(tradeID))

@@ -325,6 +325,30 @@ struct BackfillPlannerTagTests {
             == [.missingFillEvidenceForLargeRemainder, .fillEvidence])
     }
 
+    @Test("a trade id known only from orders that do not count (a cancelled ENTRY) still tags: the fill is not used")
+    func tagToTradeWithoutLifecycle() throws {
+        let orders = try twoLifecycles(extra: [
+            try F.order("e-z", trade: "TRD-z9", status: .cancelled, quantity: "1", filledAt: nil),
+        ])
+        #expect(try F.plan(orders: orders, fills: [try F.fill("x1", clientOrderID: "exit-TRD-z9")]).summaries.map(\.reason)
+            == [.missingFillEvidenceForLargeRemainder, .missingFillEvidenceForLargeRemainder])
+    }
+
+    @Test("a trade id open in two symbols tags the lifecycle of the fill's symbol")
+    func tagAcrossSymbols() throws {
+        let orders = [
+            try F.order("e-btc", symbol: "BTC-USD", trade: "TRD-a1", quantity: "1"),
+            try F.order("e-eth", symbol: "ETH-USD", trade: "TRD-a1", quantity: "1"),
+            try F.order("e-b", symbol: "ETH-USD", trade: "TRD-b2", quantity: "1", filledAt: "2026-02-15T09:00:00.000Z"),
+        ]
+        let fills = [try F.fill("x1", symbol: "ETH-USD", clientOrderID: "close-TRD-a1")]
+        #expect(try F.plan(orders: orders, fills: fills).summaries.map { "\($0.trade) \($0.reason.rawValue)" } == [
+            "TRD-a1 missing_fill_evidence_for_large_remainder",
+            "TRD-a1 fill_evidence",
+            "TRD-b2 missing_fill_evidence_for_large_remainder",
+        ])
+    }
+
     @Test("an untagged client order id takes the FIFO path")
     func untaggedClientOrderID() throws {
         #expect(try F.plan(orders: try twoLifecycles(), fills: [try F.fill("x1", clientOrderID: "EXT-unknown")]).summaries.map(\.reason)
@@ -444,6 +468,26 @@ struct BackfillPlannerRowTests {
         ])
         #expect(plan.rows[1].filledAt == (try F.time("2026-02-15T11:00:00.000900Z")))
         #expect(Set(plan.rows.compactMap(\.backfillOrderID)).count == 2)
+    }
+
+    @Test("merging works the same for a trade with many evidence portions")
+    func mergedCollisionManyPortions() throws {
+        // 20 fills of 0.1, one second apart; fills 5 and 6 repeat exchange order x-5 in its millisecond.
+        var fills: [ExchangeFill] = []
+        for index in 0..<20 {
+            let second = index < 10 ? "0\(index)" : "\(index)"
+            fills.append(try F.fill("x-\(index)", quantity: "0.1", price: "100", at: "2026-02-15T11:00:\(second).000000Z"))
+        }
+        fills.append(try F.fill("x-5", quantity: "0.2", price: "103", at: "2026-02-15T11:00:05.000700Z"))
+        let plan = try F.plan(orders: [try F.order("e1", quantity: "2.2")], fills: fills)
+        #expect(plan.rows.count == 20)
+        let merged = try #require(plan.rows.first { $0.exchangeOrderID == "x-5" })
+        // (0.1 × 100 + 0.2 × 103) / 0.3 = 102
+        #expect(merged.filledQuantity == (try F.decimal("0.3")))
+        #expect(merged.price == (try F.decimal("102")))
+        #expect(merged.filledAt == (try F.time("2026-02-15T11:00:05.000700Z")))
+        #expect(plan.rows.map(\.exchangeOrderID) == (0..<20).map { "x-\($0)" })
+        #expect(plan.rows.allSatisfy { $0.reason == .fillEvidence })
     }
 
     @Test("fills of one exchange order in different milliseconds stay separate rows")

@@ -54,6 +54,8 @@ public struct BackfillError: Error, Sendable, CustomStringConvertible {
         var text = "backfill error \(code.rawValue): \(context)"
         if let underlying = underlying as? StoreError {
             text += " (\(underlying.description))"
+        } else if let underlying = underlying as? LifecycleError {
+            text += " (\(underlying.description))"
         } else if let underlying = underlying as? any RowFreeError {
             text += " (\(underlying.description))"
         }

@@ -74,14 +74,18 @@ public enum BackfillPlanner {
             throw BackfillError(.lifecycleAnalysisFailed, context: "planning profile \(profileID)", underlying: error)
         }
         let lifecycles = analysis.openLifecycles(profileID: profileID)
-        var planning = BackfillPlanning(profileID: profileID, lifecycles: lifecycles, configuration: configuration, now: now)
-        if !lifecycles.isEmpty {
-            planning.readOrders(orders)
-            planning.evaluateGates(profile: profile, positions: exchange.positions)
-            planning.selectFills(exchange.fills)
-            planning.allocateTaggedFills()
-            planning.allocateFirstInFirstOut()
+        guard !lifecycles.isEmpty else {
+            return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
+                                openLifecycleCount: 0, rows: [])
         }
+        var planning = BackfillPlanning(profileID: profileID, lifecycles: lifecycles, fills: exchange.fills,
+                                        configuration: configuration, now: now)
+        planning.selectFills()
+        planning.readOrders(orders)
+        planning.sortFills()
+        planning.evaluateGates(profile: profile, positions: exchange.positions)
+        planning.allocateTaggedFills(knownTradeIDs: analysis.summaries(profileID: profileID).lazy.map(\.key.tradeID))
+        planning.allocateFirstInFirstOut()
         let rows = try planning.rows()
         return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
                             openLifecycleCount: lifecycles.count, rows: rows)
@@ -99,12 +103,11 @@ enum BackfillFillTag: Equatable {
 }
 
 /// The working state of one planning run.
+///
+/// Built for 10^6 orders and 10^5 lifecycles: one pass over the orders touching only the
+/// fields it needs, index arrays instead of copies of fills, one flat list of evidence portions,
+/// hash maps keyed only by what the fills mention.
 struct BackfillPlanning {
-    struct SymbolTrade: Hashable {
-        let symbol: String
-        let tradeID: TradeID
-    }
-
     struct PoolKey: Hashable {
         let symbol: String
         let side: OrderSide
@@ -113,84 +116,179 @@ struct BackfillPlanning {
     /// The open lifecycles of one symbol and side, and the untagged fills that close them.
     struct Pool {
         /// Lifecycle indices by (first ENTRY time, trade id).
-        var lifecycles: [Int] = []
+        var lifecycles: [Int32] = []
         /// Untagged fill indices, in fill order.
-        var fills: [Int] = []
+        var fills: [Int32] = []
     }
 
-    struct Portion {
-        let fillIndex: Int
-        let quantity: ExactDecimal
+    /// What the client order id of a candidate fill says, as far as known.
+    enum ClientOrderIDTag {
+        /// No EXIT order has this client order id (so far); containment not yet checked.
+        case unresolved
+        /// Resolved.
+        case resolved(BackfillFillTag)
     }
 
     let profileID: ProfileID
     let lifecycles: [LifecycleSummary]
+    let fills: [ExchangeFill]
     let configuration: BackfillConfiguration
     let now: Timestamp
 
-    private var indexBySymbolTrade: [SymbolTrade: Int] = [:]
+    // Lifecycles, by index in `lifecycles`.
     private var remaining: [ExactDecimal]
     private var gates: [BackfillReason?]
-    private var portions: [[Portion]]
+    /// The lifecycles of each symbol: a range of `lifecycles`, which is sorted by (symbol, trade id).
+    private var symbolRanges: [String: Range<Int>] = [:]
     private var pools: [Pool] = []
     private var poolIndex: [PoolKey: Int] = [:]
-    private var fills: [ExchangeFill] = []
+    /// Trade ids with more than one open lifecycle (in several symbols).
+    private var sharedTradeIDs = Set<TradeID>()
 
-    // Facts from the orders.
+    // Fills.
+    /// Indices of the fills that can be evidence, in fill order once sorted.
+    private var candidates: [Int32] = []
+    /// The pool of each fill (by fill index), or -1.
+    private var poolOfFill: [Int32]
+    /// Exchange order ids of candidate fills, and those of them on a filled EXIT order.
+    private var candidateExchangeOrderIDs = Set<String>()
+    private var recordedExchangeOrderIDs = Set<String>()
+    /// Client order ids of candidate fills and what they tag.
+    private var clientOrderIDTags: [ClientOrderID: ClientOrderIDTag] = [:]
+
+    // Orders.
     private var blockedTradeIDs = Set<TradeID>()
-    private var recordedExitExchangeOrderIDs = Set<String>()
-    private var exitClientOrderTags: [ClientOrderID: BackfillFillTag] = [:]
-    private var tradeIDs = Set<TradeID>()
+    /// Trade ids of orders the lifecycle analysis does not count (for containment tags).
+    private var uncountedTradeIDs = Set<TradeID>()
 
-    init(profileID: ProfileID, lifecycles: [LifecycleSummary], configuration: BackfillConfiguration, now: Timestamp) {
+    // Evidence portions: lifecycle, rank of the fill in fill order, quantity.
+    private var portionLifecycles: [Int32] = []
+    private var portionRanks: [Int32] = []
+    private var portionQuantities: [ExactDecimal] = []
+
+    init(profileID: ProfileID, lifecycles: [LifecycleSummary], fills: [ExchangeFill],
+         configuration: BackfillConfiguration, now: Timestamp) {
         self.profileID = profileID
         self.lifecycles = lifecycles
+        self.fills = fills
         self.configuration = configuration
         self.now = now
         remaining = lifecycles.map(\.openQuantity)
         gates = Array(repeating: nil, count: lifecycles.count)
-        portions = Array(repeating: [], count: lifecycles.count)
-        indexBySymbolTrade.reserveCapacity(lifecycles.count)
-        for (index, lifecycle) in lifecycles.enumerated() {
-            indexBySymbolTrade[SymbolTrade(symbol: lifecycle.key.symbol, tradeID: lifecycle.key.tradeID)] = index
-            let key = PoolKey(symbol: lifecycle.key.symbol, side: lifecycle.side.closingSide)
-            if let pool = poolIndex[key] {
-                pools[pool].lifecycles.append(index)
-            } else {
-                poolIndex[key] = pools.count
-                pools.append(Pool(lifecycles: [index]))
+        poolOfFill = Array(repeating: -1, count: fills.count)
+
+        var start = 0
+        var tradeCounts: [TradeID: Int] = [:]
+        tradeCounts.reserveCapacity(lifecycles.count)
+        while start < lifecycles.count {
+            let symbol = lifecycles[start].key.symbol
+            var end = start
+            var poolOfSide: [OrderSide: Int] = [:]
+            while end < lifecycles.count, lifecycles[end].key.symbol == symbol {
+                let side = lifecycles[end].side.closingSide
+                let pool: Int
+                if let existing = poolOfSide[side] {
+                    pool = existing
+                } else {
+                    pool = pools.count
+                    poolOfSide[side] = pool
+                    poolIndex[PoolKey(symbol: symbol, side: side)] = pool
+                    pools.append(Pool())
+                }
+                pools[pool].lifecycles.append(Int32(end))
+                tradeCounts[lifecycles[end].key.tradeID, default: 0] += 1
+                end += 1
             }
+            symbolRanges[symbol] = start..<end
+            start = end
         }
+        for (tradeID, count) in tradeCounts where count > 1 { sharedTradeIDs.insert(tradeID) }
         for pool in pools.indices {
             pools[pool].lifecycles.sort { left, right in
-                let leftAt = lifecycles[left].firstEntryAt?.microsecondsSinceEpoch ?? .min
-                let rightAt = lifecycles[right].firstEntryAt?.microsecondsSinceEpoch ?? .min
+                let leftLifecycle = lifecycles[Int(left)]
+                let rightLifecycle = lifecycles[Int(right)]
+                let leftAt = leftLifecycle.firstEntryAt?.microsecondsSinceEpoch ?? .min
+                let rightAt = rightLifecycle.firstEntryAt?.microsecondsSinceEpoch ?? .min
                 if leftAt != rightAt { return leftAt < rightAt }
-                return lifecycles[left].key.tradeID < lifecycles[right].key.tradeID
+                return leftLifecycle.key.tradeID < rightLifecycle.key.tradeID
             }
         }
     }
 
-    // MARK: Orders
+    // MARK: Fills and orders
 
-    /// One pass over the profile's orders: blockers, recorded EXIT exchange order ids, EXIT
-    /// client order ids and every trade id (for tags).
+    /// Keeps the fills of the profile, inside the window, on the closing side of some open
+    /// lifecycle of their symbol; notes their exchange and client order ids.
+    mutating func selectFills() {
+        let end = now.microsecondsSinceEpoch
+        let (difference, overflow) = end.subtractingReportingOverflow(configuration.lookbackMicroseconds)
+        let start = overflow ? Int64.min : difference
+        for index in fills.indices {
+            let at = fills[index].filledAt.microsecondsSinceEpoch
+            guard start <= at, at <= end, fills[index].profileID == profileID,
+                  let pool = poolIndex[PoolKey(symbol: fills[index].symbol, side: fills[index].side)] else { continue }
+            poolOfFill[index] = Int32(pool)
+            candidates.append(Int32(index))
+            candidateExchangeOrderIDs.insert(fills[index].exchangeOrderID)
+            if let clientOrderID = fills[index].clientOrderID {
+                clientOrderIDTags[clientOrderID] = .unresolved
+            }
+        }
+    }
+
+    /// One pass over the profile's orders: pending blockers, exchange order ids already on
+    /// filled EXIT orders, the trades of EXIT client order ids that candidate fills carry, and
+    /// the trade ids the lifecycle analysis does not see.
     mutating func readOrders(_ orders: [Order]) {
-        for order in orders where order.profileID == profileID {
-            if let tradeID = order.tradeID {
-                tradeIDs.insert(tradeID)
-                if order.status.isPendingBlocker { blockedTradeIDs.insert(tradeID) }
-                if order.action == .exit, let clientOrderID = order.clientOrderID {
-                    switch exitClientOrderTags[clientOrderID] {
-                    case nil: exitClientOrderTags[clientOrderID] = .trade(tradeID)
-                    case .trade(let existing) where existing != tradeID: exitClientOrderTags[clientOrderID] = .ambiguous
-                    default: break
+        orders.withUnsafeBufferPointer { orders in
+            for index in orders.indices where orders[index].profileID == profileID {
+                let status = orders[index].status
+                let isExit = orders[index].action == .exit
+                if isExit, status.countsTowardLifecycle, let exchangeOrderID = orders[index].exchangeOrderID,
+                   candidateExchangeOrderIDs.contains(exchangeOrderID) {
+                    recordedExchangeOrderIDs.insert(exchangeOrderID)
+                }
+                // Touch the trade id (a separate allocation) only when it is needed.
+                if !status.countsTowardLifecycle, let tradeID = orders[index].tradeID {
+                    uncountedTradeIDs.insert(tradeID)
+                    if status.isPendingBlocker { blockedTradeIDs.insert(tradeID) }
+                }
+                if isExit, !clientOrderIDTags.isEmpty, let clientOrderID = orders[index].clientOrderID,
+                   let tag = clientOrderIDTags[clientOrderID], let tradeID = orders[index].tradeID {
+                    switch tag {
+                    case .unresolved:
+                        clientOrderIDTags[clientOrderID] = .resolved(.trade(tradeID))
+                    case .resolved(.trade(let existing)) where existing != tradeID:
+                        clientOrderIDTags[clientOrderID] = .resolved(.ambiguous)
+                    case .resolved:
+                        break
                     }
                 }
             }
-            if order.action == .exit, order.status.countsTowardLifecycle, let exchangeOrderID = order.exchangeOrderID {
-                recordedExitExchangeOrderIDs.insert(exchangeOrderID)
-            }
+        }
+    }
+
+    /// Drops fills already recorded on EXIT orders and puts the rest into fill order.
+    mutating func sortFills() {
+        if !recordedExchangeOrderIDs.isEmpty {
+            candidates.removeAll { recordedExchangeOrderIDs.contains(fills[Int($0)].exchangeOrderID) }
+        }
+        candidates.sort { Self.fillPrecedes(fills[Int($0)], fills[Int($1)]) }
+    }
+
+    /// The fill order: `filled_at`, exchange order id, then quantity, price and client order id
+    /// so that the order is total (fills equal in all of these are interchangeable).
+    static func fillPrecedes(_ left: ExchangeFill, _ right: ExchangeFill) -> Bool {
+        if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
+        if left.exchangeOrderID != right.exchangeOrderID {
+            return left.exchangeOrderID.utf8.lexicographicallyPrecedes(right.exchangeOrderID.utf8)
+        }
+        if left.quantity != right.quantity { return left.quantity < right.quantity }
+        if left.price != right.price { return left.price < right.price }
+        switch (left.clientOrderID, right.clientOrderID) {
+        case (nil, .some): return true
+        case let (leftID?, rightID?): return leftID < rightID
+        default: return false
         }
     }
 
@@ -216,67 +314,53 @@ struct BackfillPlanning {
 
     // MARK: Evidence
 
-    /// Keeps the fills that can be evidence and sorts them into fill order.
-    mutating func selectFills(_ exchangeFills: [ExchangeFill]) {
-        let end = now.microsecondsSinceEpoch
-        let (difference, overflow) = end.subtractingReportingOverflow(configuration.lookbackMicroseconds)
-        let start = overflow ? Int64.min : difference
-        fills = exchangeFills.filter { fill in
-            let at = fill.filledAt.microsecondsSinceEpoch
-            return fill.profileID == profileID && start <= at && at <= end
-                && poolIndex[PoolKey(symbol: fill.symbol, side: fill.side)] != nil
-                && !recordedExitExchangeOrderIDs.contains(fill.exchangeOrderID)
-        }
-        fills.sort(by: Self.fillPrecedes)
-    }
-
-    /// The fill order: `filled_at`, exchange order id, then quantity, price and client order id
-    /// so that the order is total (fills equal in all of these are interchangeable).
-    static func fillPrecedes(_ left: ExchangeFill, _ right: ExchangeFill) -> Bool {
-        if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
-        if left.exchangeOrderID != right.exchangeOrderID {
-            return left.exchangeOrderID.utf8.lexicographicallyPrecedes(right.exchangeOrderID.utf8)
-        }
-        if left.quantity != right.quantity { return left.quantity < right.quantity }
-        if left.price != right.price { return left.price < right.price }
-        switch (left.clientOrderID, right.clientOrderID) {
-        case (nil, .some): return true
-        case let (leftID?, rightID?): return leftID < rightID
-        default: return false
-        }
-    }
-
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
-    mutating func allocateTaggedFills() {
+    ///
+    /// - Parameter knownTradeIDs: The trade ids of every lifecycle of the profile (with
+    ///   ``uncountedTradeIDs``, every trade id of its orders), for containment tags.
+    mutating func allocateTaggedFills(knownTradeIDs: some Sequence<TradeID>) {
         var containment: TradeIDContainmentIndex?
-        var containmentTags: [ClientOrderID: BackfillFillTag] = [:]
-        for (fillIndex, fill) in fills.enumerated() {
+        for rank in candidates.indices {
+            let fillIndex = Int(candidates[rank])
+            let fill = fills[fillIndex]
             var tag = BackfillFillTag.untagged
             if let clientOrderID = fill.clientOrderID {
-                if let exitTag = exitClientOrderTags[clientOrderID] {
-                    tag = exitTag
-                } else if let cached = containmentTags[clientOrderID] {
-                    tag = cached
-                } else {
-                    if containment == nil { containment = TradeIDContainmentIndex(tradeIDs) }
+                switch clientOrderIDTags[clientOrderID] {
+                case .resolved(let resolved)?:
+                    tag = resolved
+                case .unresolved?, nil:
+                    if containment == nil {
+                        var ids = Array(knownTradeIDs)
+                        ids.append(contentsOf: uncountedTradeIDs)
+                        containment = TradeIDContainmentIndex(ids)
+                    }
                     tag = Self.containmentTag(containment!.tradeIDs(containedIn: clientOrderID))
-                    containmentTags[clientOrderID] = tag
+                    clientOrderIDTags[clientOrderID] = .resolved(tag)
                 }
             }
             switch tag {
             case .untagged:
-                // The pool exists: selectFills kept only fills with one.
-                if let pool = poolIndex[PoolKey(symbol: fill.symbol, side: fill.side)] {
-                    pools[pool].fills.append(fillIndex)
-                }
+                pools[Int(poolOfFill[fillIndex])].fills.append(Int32(rank))
             case .ambiguous:
                 continue
             case .trade(let tradeID):
-                guard let index = indexBySymbolTrade[SymbolTrade(symbol: fill.symbol, tradeID: tradeID)],
+                guard let index = lifecycleIndex(symbol: fill.symbol, tradeID: tradeID),
                       lifecycles[index].side.closingSide == fill.side else { continue }
-                _ = take(fill.quantity, fillIndex: fillIndex, lifecycle: index)
+                _ = take(fill.quantity, rank: rank, lifecycle: index)
             }
         }
+    }
+
+    /// The open lifecycle of a symbol and trade id: a binary search within the symbol's range.
+    private func lifecycleIndex(symbol: String, tradeID: TradeID) -> Int? {
+        guard let range = symbolRanges[symbol] else { return nil }
+        var low = range.lowerBound
+        var high = range.upperBound
+        while low < high {
+            let middle = low + (high - low) / 2
+            if lifecycles[middle].key.tradeID < tradeID { low = middle + 1 } else { high = middle }
+        }
+        return low < range.upperBound && lifecycles[low].key.tradeID == tradeID ? low : nil
     }
 
     /// The tag of a client order id from the trade ids it contains: trade ids contained in
@@ -294,13 +378,15 @@ struct BackfillPlanning {
     /// Moves `min(quantity, remaining)` of a fill to a lifecycle.
     ///
     /// - Returns: What is left of `quantity`.
-    private mutating func take(_ quantity: ExactDecimal, fillIndex: Int, lifecycle index: Int) -> ExactDecimal {
+    private mutating func take(_ quantity: ExactDecimal, rank: Int, lifecycle index: Int) -> ExactDecimal {
         let open = remaining[index]
         guard open.isPositive, quantity.isPositive else { return quantity }
         let portion = Swift.min(quantity, open)
         // 0 < portion <= both operands, so neither difference can overflow.
         remaining[index] = open.subtractingReportingOverflow(portion).partialValue
-        portions[index].append(Portion(fillIndex: fillIndex, quantity: portion))
+        portionLifecycles.append(Int32(index))
+        portionRanks.append(Int32(rank))
+        portionQuantities.append(portion)
         return quantity.subtractingReportingOverflow(portion).partialValue
     }
 
@@ -313,20 +399,21 @@ struct BackfillPlanning {
             // in time order, so `eligible` only grows).
             var head = 0
             var eligible = 0
-            for fillIndex in pool.fills {
-                let filledAt = fills[fillIndex].filledAt.microsecondsSinceEpoch
+            for rank in pool.fills {
+                let fill = fills[Int(candidates[Int(rank)])]
+                let filledAt = fill.filledAt.microsecondsSinceEpoch
                 while eligible < pool.lifecycles.count,
-                      (lifecycles[pool.lifecycles[eligible]].firstEntryAt?.microsecondsSinceEpoch ?? .min) <= filledAt {
+                      (lifecycles[Int(pool.lifecycles[eligible])].firstEntryAt?.microsecondsSinceEpoch ?? .min) <= filledAt {
                     eligible += 1
                 }
-                var left = fills[fillIndex].quantity
+                var left = fill.quantity
                 while left.isPositive, head < eligible {
-                    let index = pool.lifecycles[head]
+                    let index = Int(pool.lifecycles[head])
                     if !remaining[index].isPositive {
                         head += 1
                         continue
                     }
-                    left = take(left, fillIndex: fillIndex, lifecycle: index)
+                    left = take(left, rank: Int(rank), lifecycle: index)
                 }
             }
         }
@@ -336,49 +423,63 @@ struct BackfillPlanning {
 
     /// The planned rows, lifecycle by lifecycle.
     func rows() throws(BackfillError) -> [BackfillPlannedRow] {
+        // Group the portions by lifecycle (counting sort, stable), each group in fill order.
+        var groupStart = [Int](repeating: 0, count: lifecycles.count + 1)
+        for lifecycle in portionLifecycles { groupStart[Int(lifecycle) + 1] += 1 }
+        for index in lifecycles.indices { groupStart[index + 1] += groupStart[index] }
+        var next = groupStart
+        var grouped = [Int](repeating: 0, count: portionLifecycles.count)
+        for (portion, lifecycle) in portionLifecycles.enumerated() {
+            grouped[next[Int(lifecycle)]] = portion
+            next[Int(lifecycle)] += 1
+        }
+
         var rows: [BackfillPlannedRow] = []
-        rows.reserveCapacity(lifecycles.count + fills.count)
-        var backfillOrderIDs = Set<OrderID>()
+        rows.reserveCapacity(lifecycles.count + portionLifecycles.count)
+        var sharedBackfillOrderIDs = Set<OrderID>()
         for (index, lifecycle) in lifecycles.enumerated() {
             let key = lifecycle.key
             if let gate = gates[index] {
                 rows.append(noGoRow(lifecycle, reason: gate, filledQuantity: nil))
                 continue
             }
-            let evidence = try evidenceRows(lifecycle, portions: portions[index])
-            var covered = ExactDecimal.zero
-            for row in evidence {
-                // Portions never exceed the open quantity, so the sum fits.
-                covered = covered.addingReportingOverflow(row.filledQuantity ?? .zero).partialValue
-            }
+            var portions = grouped[groupStart[index]..<groupStart[index + 1]]
+            if portions.count > 1 { portions.sort { portionRanks[$0] < portionRanks[$1] } }
+            let firstRow = rows.count
+            let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows)
             let remainder = lifecycle.openQuantity.subtractingReportingOverflow(covered).partialValue
-            var lifecycleRows = evidence
             switch configuration.dust.classify(remainder: remainder, openQuantity: lifecycle.openQuantity) {
             case .covered:
                 break
             case .large:
-                lifecycleRows.append(noGoRow(lifecycle, reason: .missingFillEvidenceForLargeRemainder, filledQuantity: remainder))
+                rows.append(noGoRow(lifecycle, reason: .missingFillEvidenceForLargeRemainder, filledQuantity: remainder))
             case .dust:
-                let latestFill = [lifecycle.lastFilledAt, evidence.last?.filledAt].compactMap { $0 }.max()
+                let lastEvidence = rows.count > firstRow ? rows[rows.count - 1] : nil
+                var latestFill = lifecycle.lastFilledAt
+                if let evidenceAt = lastEvidence?.filledAt, latestFill.map({ $0 < evidenceAt }) ?? true {
+                    latestFill = evidenceAt
+                }
                 guard let filledAt = latestFill ?? lifecycle.firstEntryAt else {
                     throw BackfillError(.invalidRow, context: "dust row of lifecycle \(key): no filled_at or created_at to date it")
                 }
                 let orderID = OrderID.backfill(profileID: profileID, tradeID: key.tradeID,
                                                exchangeOrderID: OrderID.dustExchangeOrderID, filledAt: filledAt)
-                lifecycleRows.append(BackfillPlannedRow(
+                rows.append(BackfillPlannedRow(
                     profileID: profileID, symbol: key.symbol, tradeID: key.tradeID, side: lifecycle.side,
                     reason: .dustRemainder, openQuantity: lifecycle.openQuantity, filledQuantity: remainder,
-                    price: evidence.last?.price ?? lifecycle.averageEntryPrice, backfillOrderID: orderID,
+                    price: lastEvidence?.price ?? lifecycle.averageEntryPrice, backfillOrderID: orderID,
                     exchangeOrderID: OrderID.dustExchangeOrderID, exchangeClientOrderID: nil, filledAt: filledAt))
             }
-            for row in lifecycleRows {
-                guard let orderID = row.backfillOrderID else { continue }
-                guard backfillOrderIDs.insert(orderID).inserted else {
-                    throw BackfillError(.conflictingFillEvidence, context:
-                        "lifecycle \(key): row \(row.reason.rawValue) would reuse \(orderID) of another lifecycle of trade \(key.tradeID)")
+            // Rows of different lifecycles can share a BFILL- id only through a shared trade id.
+            if sharedTradeIDs.contains(key.tradeID) {
+                for row in rows[firstRow...] {
+                    guard let orderID = row.backfillOrderID else { continue }
+                    guard sharedBackfillOrderIDs.insert(orderID).inserted else {
+                        throw BackfillError(.conflictingFillEvidence, context:
+                            "lifecycle \(key): row \(row.reason.rawValue) would reuse \(orderID) of another lifecycle of trade \(key.tradeID)")
+                    }
                 }
             }
-            rows.append(contentsOf: lifecycleRows)
         }
         return rows
     }
@@ -390,58 +491,95 @@ struct BackfillPlanning {
             backfillOrderID: nil, exchangeOrderID: nil, exchangeClientOrderID: nil, filledAt: nil)
     }
 
-    /// One `fill_evidence` row per portion, portions with the same `BFILL-` id merged, by
-    /// (`filled_at`, exchange order id).
-    private func evidenceRows(_ lifecycle: LifecycleSummary, portions: [Portion]) throws(BackfillError) -> [BackfillPlannedRow] {
-        guard !portions.isEmpty else { return [] }
-        let key = lifecycle.key
-        // Fill indices follow the fill order, and a trade takes at most one portion of a fill.
-        let ordered = portions.count > 1 ? portions.sorted { $0.fillIndex < $1.fillIndex } : portions
+    /// What makes two portions of one trade share a `BFILL-` id.
+    private struct MergeKey: Hashable {
+        let exchangeOrderID: String
+        let millisecond: Int64
+    }
 
-        struct Merged {
-            let orderID: OrderID
-            let exchangeOrderID: String
-            let clientOrderID: ClientOrderID?
-            var filledAt: Timestamp
-            var parts: [(quantity: ExactDecimal, price: ExactDecimal)]
-        }
-        var merged: [Merged] = []
-        var indexByOrderID: [OrderID: Int] = [:]
-        for portion in ordered {
-            let fill = fills[portion.fillIndex]
-            let orderID = OrderID.backfill(profileID: profileID, tradeID: key.tradeID,
-                                           exchangeOrderID: fill.exchangeOrderID, filledAt: fill.filledAt)
-            if let existing = indexByOrderID[orderID] {
-                guard merged[existing].clientOrderID == fill.clientOrderID else {
-                    throw BackfillError(.conflictingFillEvidence, context:
-                        "lifecycle \(key): fills of exchange order \(fill.exchangeOrderID) at \(fill.filledAt) share \(orderID) but have different client order ids")
-                }
-                merged[existing].filledAt = Swift.max(merged[existing].filledAt, fill.filledAt)
-                merged[existing].parts.append((portion.quantity, fill.price))
+    /// One evidence row of a lifecycle before it is written: one portion, or several merged.
+    private struct EvidenceRow {
+        let rank: Int32
+        var quantity: ExactDecimal
+        var price: ExactDecimal
+        var filledAt: Timestamp
+        /// Every (quantity, price) part once a second portion is merged in.
+        var parts: [(quantity: ExactDecimal, price: ExactDecimal)]?
+    }
+
+    /// Appends one `fill_evidence` row per portion, portions with the same `BFILL-` id (same
+    /// exchange order id and `filled_at` millisecond) merged, by (`filled_at`, exchange order id).
+    ///
+    /// - Returns: The quantity covered.
+    private func appendEvidenceRows(_ lifecycle: LifecycleSummary, portions: ArraySlice<Int>,
+                                    to rows: inout [BackfillPlannedRow]) throws(BackfillError) -> ExactDecimal {
+        guard !portions.isEmpty else { return .zero }
+        let key = lifecycle.key
+        var evidence: [EvidenceRow] = []
+        evidence.reserveCapacity(portions.count)
+        // Rows by BFILL- id key, for lifecycles with many portions (a scan serves the few).
+        var rowByKey: [MergeKey: Int] = [:]
+        let usesMap = portions.count > 16
+        var covered = ExactDecimal.zero
+        for portion in portions {
+            let rank = portionRanks[portion]
+            let quantity = portionQuantities[portion]
+            let fill = fills[Int(candidates[Int(rank)])]
+            // Portions never exceed the open quantity, so the sum fits.
+            covered = covered.addingReportingOverflow(quantity).partialValue
+            let mergeKey = MergeKey(exchangeOrderID: fill.exchangeOrderID, millisecond: Self.millisecond(fill.filledAt))
+            let existing: Int?
+            if usesMap {
+                existing = rowByKey[mergeKey]
+                if existing == nil { rowByKey[mergeKey] = evidence.count }
             } else {
-                indexByOrderID[orderID] = merged.count
-                merged.append(Merged(orderID: orderID, exchangeOrderID: fill.exchangeOrderID, clientOrderID: fill.clientOrderID,
-                                     filledAt: fill.filledAt, parts: [(portion.quantity, fill.price)]))
+                existing = evidence.firstIndex { row in
+                    let other = fills[Int(candidates[Int(row.rank)])]
+                    return other.exchangeOrderID == mergeKey.exchangeOrderID && Self.millisecond(other.filledAt) == mergeKey.millisecond
+                }
+            }
+            if let existing {
+                let first = fills[Int(candidates[Int(evidence[existing].rank)])]
+                guard first.clientOrderID == fill.clientOrderID else {
+                    throw BackfillError(.conflictingFillEvidence, context:
+                        "lifecycle \(key): fills of exchange order \(fill.exchangeOrderID) at \(fill.filledAt.millisecondText) share one BFILL- id but have different client order ids")
+                }
+                var row = evidence[existing]
+                var parts = row.parts ?? [(row.quantity, row.price)]
+                parts.append((quantity, fill.price))
+                (row.quantity, row.price) = try Self.combine(parts, context: "lifecycle \(key): exchange order \(fill.exchangeOrderID)")
+                row.parts = parts
+                row.filledAt = Swift.max(row.filledAt, fill.filledAt)
+                evidence[existing] = row
+            } else {
+                evidence.append(EvidenceRow(rank: rank, quantity: quantity, price: fill.price, filledAt: fill.filledAt))
             }
         }
-        if merged.count < ordered.count {
+        if evidence.count < portions.count {
             // A merged row takes its latest time: restore the (filled_at, exchange order id) order.
-            merged.sort { left, right in
+            evidence.sort { left, right in
                 if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
-                return left.exchangeOrderID.utf8.lexicographicallyPrecedes(right.exchangeOrderID.utf8)
+                return fills[Int(candidates[Int(left.rank)])].exchangeOrderID.utf8
+                    .lexicographicallyPrecedes(fills[Int(candidates[Int(right.rank)])].exchangeOrderID.utf8)
             }
         }
-        var rows: [BackfillPlannedRow] = []
-        rows.reserveCapacity(merged.count)
-        for row in merged {
-            let (quantity, price) = try Self.combine(row.parts, context: "lifecycle \(key): \(row.orderID)")
+        for row in evidence {
+            let fill = fills[Int(candidates[Int(row.rank)])]
             rows.append(BackfillPlannedRow(
                 profileID: profileID, symbol: key.symbol, tradeID: key.tradeID, side: lifecycle.side,
-                reason: .fillEvidence, openQuantity: lifecycle.openQuantity, filledQuantity: quantity, price: price,
-                backfillOrderID: row.orderID, exchangeOrderID: row.exchangeOrderID,
-                exchangeClientOrderID: row.clientOrderID, filledAt: row.filledAt))
+                reason: .fillEvidence, openQuantity: lifecycle.openQuantity, filledQuantity: row.quantity, price: row.price,
+                backfillOrderID: OrderID.backfill(profileID: profileID, tradeID: key.tradeID,
+                                                  exchangeOrderID: fill.exchangeOrderID, filledAt: row.filledAt),
+                exchangeOrderID: fill.exchangeOrderID, exchangeClientOrderID: fill.clientOrderID, filledAt: row.filledAt))
         }
-        return rows
+        return covered
+    }
+
+    /// The millisecond of a time, as the `BFILL-` id's text truncates it (toward the past).
+    static func millisecond(_ time: Timestamp) -> Int64 {
+        let microseconds = time.microsecondsSinceEpoch
+        let quotient = microseconds / 1000
+        return microseconds % 1000 < 0 ? quotient - 1 : quotient
     }
 
     /// The total quantity and the quantity-weighted average price of merged portions.

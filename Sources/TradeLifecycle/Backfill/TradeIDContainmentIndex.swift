@@ -22,22 +22,32 @@ struct TradeIDContainmentIndex {
     private var nextWithSameHash: [Int32] = []
     private var tables: [Table] = []
 
-    init(_ ids: some Sequence<TradeID>) {
-        var tableIndexByLength: [Int: Int] = [:]
+    /// Indexes `ids`; duplicates are indexed once.
+    init(_ ids: [TradeID]) {
+        // Size every table first (a string's UTF-8 count is stored inline): no rehashing.
+        var countByLength: [Int: Int] = [:]
         for id in ids {
-            let length = id.rawValue.utf8.count
-            guard length > 0 else { continue }
-            let tableIndex: Int
-            if let existing = tableIndexByLength[length] {
-                tableIndex = existing
-            } else {
-                var power: UInt64 = 1
-                for _ in 1..<length { power = power &* Self.base }
-                tableIndex = tables.count
-                tableIndexByLength[length] = tableIndex
-                tables.append(Table(length: length, leadingPower: power))
-            }
+            countByLength[id.rawValue.utf8.count, default: 0] += 1
+        }
+        var tableIndexByLength: [Int: Int] = [:]
+        for (length, count) in countByLength.sorted(by: { $0.key < $1.key }) where length > 0 {
+            var power: UInt64 = 1
+            for _ in 1..<length { power = power &* Self.base }
+            var table = Table(length: length, leadingPower: power)
+            table.firstByHash.reserveCapacity(count)
+            tableIndexByLength[length] = tables.count
+            tables.append(table)
+        }
+        tradeIDs.reserveCapacity(ids.count)
+        nextWithSameHash.reserveCapacity(ids.count)
+        for id in ids {
+            guard let tableIndex = tableIndexByLength[id.rawValue.utf8.count] else { continue }
             let hash = Self.hash(id.rawValue.utf8)
+            var existing = tables[tableIndex].firstByHash[hash] ?? -1
+            while existing >= 0, !tradeIDs[Int(existing)].rawValue.utf8.elementsEqual(id.rawValue.utf8) {
+                existing = nextWithSameHash[Int(existing)]
+            }
+            guard existing < 0 else { continue }  // already indexed
             let index = Int32(tradeIDs.count)
             tradeIDs.append(id)
             nextWithSameHash.append(tables[tableIndex].firstByHash[hash] ?? -1)

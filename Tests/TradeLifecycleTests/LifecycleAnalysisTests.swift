@@ -206,6 +206,26 @@ struct LifecycleAnalysisTests {
         #expect(try key("p1", "Z", "TRD-z") < (try key("p10", "A", "TRD-a")))
     }
 
+    @Test("text is grouped and ordered by its bytes, as PostgreSQL groups it, not by canonical equivalence")
+    func bytesNotCanonicalEquivalence() throws {
+        let precomposed = "\u{E9}TH"      // é as one scalar: bytes C3 A9
+        let decomposed = "e\u{301}TH"     // e + combining acute: bytes 65 CC 81
+        #expect(precomposed == decomposed, "Swift calls them equal")
+        let orders = [try F.order("a", symbol: precomposed, quantity: "1"), try F.order("b", symbol: decomposed, quantity: "2"),
+                      try F.order("c", symbol: decomposed, action: .exit, quantity: "2")]
+        let analysis = try LifecycleAnalysis(orders: orders)
+        #expect(analysis.summaries.count == 2)
+        #expect(analysis.summaries.map { Array($0.key.symbol.utf8) } == [Array(decomposed.utf8), Array(precomposed.utf8)])
+        #expect(analysis.summaries.map(\.openQuantity) == [0, 1])
+        #expect(try key("p1", precomposed) != (try key("p1", decomposed)))
+        #expect(analysis.summary(for: try key("p1", precomposed))?.entryQuantity == 1)
+        let p1 = try ProfileID("p1")
+        let references = [TradeReference(profileID: p1, symbol: precomposed, tradeID: try TradeID("TRD-x"), source: .position),
+                          TradeReference(profileID: p1, symbol: decomposed, tradeID: try TradeID("TRD-x"), source: .position)]
+        #expect(references[0] != references[1])
+        #expect(try LifecycleAnalysis(orders: orders, references: references).anomalies.count == 2)
+    }
+
     @Test("the analysis does not depend on the order of its input")
     func shuffleInvariance() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in

@@ -150,9 +150,10 @@ struct LifecycleAnalysisBuilder {
             if entry == 0 { break }
             if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if accumulators[index].key.tradeID.rawValue == tradeID.rawValue,
-                   accumulators[index].key.symbol == order.pointee.symbol,
-                   accumulators[index].key.profileID.rawValue == order.pointee.profileID.rawValue {
+                // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
+                if UTF8Order.equal(accumulators[index].key.tradeID.rawValue, tradeID.rawValue),
+                   UTF8Order.equal(accumulators[index].key.symbol, order.pointee.symbol),
+                   UTF8Order.equal(accumulators[index].key.profileID.rawValue, order.pointee.profileID.rawValue) {
                     try accumulators[index].add(order)
                     return
                 }
@@ -189,15 +190,15 @@ struct LifecycleAnalysisBuilder {
     /// compared by their first 16 bytes packed into integers, and in full only on a tie.
     private func sortedIndices() -> [Int] {
         func ranks(_ text: (Int) -> String) -> [Int] {
-            var rankOf: [String: Int] = [:]
+            var rankOf: [UTF8Text: Int] = [:]
             var names: [String] = []
             var ids = [Int](repeating: 0, count: accumulators.count)
             for index in accumulators.indices {
                 let name = text(index)
-                if let id = rankOf[name] {
+                if let id = rankOf[UTF8Text(text: name)] {
                     ids[index] = id
                 } else {
-                    rankOf[name] = names.count
+                    rankOf[UTF8Text(text: name)] = names.count
                     ids[index] = names.count
                     names.append(name)
                 }

@@ -36,7 +36,13 @@ public struct LifecycleAnalysis: Sendable {
     ///   ``ExactDecimal``.
     public init<Orders: Sequence>(orders: Orders, references: [TradeReference] = []) throws(LifecycleError)
     where Orders.Element == Order {
-        var builder = LifecycleAnalysisBuilder()
+        try self.init(orders: orders, references: references, hashMask: .max)
+    }
+
+    /// The analysis with every key hash masked by `hashMask` (tests pass 0 to make all keys collide).
+    init<Orders: Sequence>(orders: Orders, references: [TradeReference], hashMask: UInt64) throws(LifecycleError)
+    where Orders.Element == Order {
+        var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
         // Arrays and other contiguous collections are read in place, without copying each order.
         let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
             do throws(LifecycleError) {

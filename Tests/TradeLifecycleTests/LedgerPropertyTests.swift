@@ -137,7 +137,8 @@ struct LedgerSimulation {
     /// Failed checks so far; a sequence stops at its first failing step, and only the first
     /// few failures are reported, so a broken rule yields a readable report, not thousands.
     private(set) var failures = 0
-    private var current = ""
+    /// The operation of the current step, described only when a check fails.
+    private var current: LedgerOperation?
     private var nextID: UInt64 = 1
     private var nextOrder = 1
     private let profiles = ["p1", "p2", "p3"].map(L.profile)
@@ -158,7 +159,7 @@ struct LedgerSimulation {
     mutating func step(_ choice: UInt64) {
         var random = StepRandom(state: choice)
         let (operation, intent) = makeOperation(&random)
-        current = "step \(tally.operations + 1): \(operation)"
+        current = operation
         check(operation, intent)
     }
 
@@ -170,7 +171,8 @@ struct LedgerSimulation {
     mutating func fail(_ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
         failures += 1
         if failures <= 3 {
-            Issue.record("\(message) [\(current)]", sourceLocation: sourceLocation)
+            let step = current.map { "step \(tally.operations): \($0)" } ?? "end of sequence"
+            Issue.record("\(message) [\(step)]", sourceLocation: sourceLocation)
         }
     }
 

@@ -386,6 +386,7 @@ struct LedgerSimulation {
             case .fresh:
                 expect(ledger.event(for: operation.id) == nil, "an error does not take the id")
                 expect(!Self.contentCodes.contains(error.code), "\(operation): valid content refused: \(error)")
+                checkJustified(error.code, operation, before)
             case .replay, .conflict:
                 fail("\(operation): an answer from the id table must not throw: \(error)")
             }
@@ -627,6 +628,37 @@ struct LedgerSimulation {
             expect((try? ledger.apply(event.operation)) == expected)
         }
         expect(ledger == snapshot)
+    }
+
+    /// A state error of a valid operation must be what the ledger's state before it says.
+    private mutating func checkJustified(_ code: LedgerError.Code, _ operation: LedgerOperation, _ before: CapitalLedger) {
+        switch (code, operation.kind) {
+        case (.orderExists, .reserveEntry(let profile, let order, _, _, _, _, _)):
+            expect(before.reservation(of: order, in: profile) != nil, "order_exists without a reservation")
+        case (.sideMismatch, .reserveEntry(let profile, _, let symbol, let trade, let side, _, _)):
+            let position = before.position(symbol: symbol, tradeID: trade, in: profile)
+            let pending = before.reservations(in: profile).contains {
+                $0.symbol == symbol && $0.tradeID == trade && $0.status == .pending
+            }
+            expect(position != nil && position?.side != side && (position?.isFlat == false || pending),
+                   "side_mismatch without an open position or pending order on the other side: \(String(describing: position))")
+        case (.orderNotFound, .fill(let profile, let order, _, _)), (.orderNotFound, .cancel(let profile, let order)):
+            expect(before.reservation(of: order, in: profile) == nil, "order_not_found for a known order")
+        case (.orderAlreadyFilled, .fill(let profile, let order, _, _)), (.orderAlreadyFilled, .cancel(let profile, let order)):
+            expect(before.reservation(of: order, in: profile)?.status == .posted, "order_already_filled for an order not posted")
+        case (.orderAlreadyCancelled, .fill(let profile, let order, _, _)), (.orderAlreadyCancelled, .cancel(let profile, let order)):
+            expect(before.reservation(of: order, in: profile)?.status == .voided, "order_already_cancelled for an order not voided")
+        case (.fillExceedsRemainingQuantity, .fill(let profile, let order, let quantity, _)):
+            let reservation = before.reservation(of: order, in: profile)
+            expect(reservation?.status == .pending && quantity > reservation!.unfilledQuantity, "fill within the unfilled quantity refused")
+        case (.positionNotFound, .exit(let profile, let symbol, let trade, _, _, _)):
+            expect(before.position(symbol: symbol, tradeID: trade, in: profile) == nil, "position_not_found for a known position")
+        case (.exitExceedsPositionQuantity, .exit(let profile, let symbol, let trade, let quantity, _, _)):
+            let position = before.position(symbol: symbol, tradeID: trade, in: profile)
+            expect(position != nil && quantity > position!.quantity, "exit within the position refused")
+        default:
+            fail("\(operation): unexpected error \(code)")
+        }
     }
 
     private static let contentCodes: Set<LedgerError.Code> = [

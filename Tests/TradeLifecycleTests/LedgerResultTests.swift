@@ -227,6 +227,26 @@ import TradeLifecycle
         #expect(ledger.position(symbol: "BTC-USD", tradeID: Self.t1, in: Self.p1)?.side == .short)
     }
 
+    @Test func aTradeWhoseOnlyOrderWasCancelledMayChangeSide() throws {
+        var ledger = CapitalLedger()
+        _ = ledger.expectApply(L.allocate(1, Self.p1, "1000"))
+        _ = ledger.expectApply(L.reserve(2, Self.p1, Self.o1, "BTC-USD", Self.t1, .long, quantity: "1", limitPrice: "100"))
+        // While the long order is pending, a short entry on the trade is refused.
+        #expect(ledger.expectError(L.reserve(3, Self.p1, Self.o2, "BTC-USD", Self.t1, .short, quantity: "1", limitPrice: "100")) == .sideMismatch)
+        _ = ledger.expectApply(L.cancel(4, Self.p1, Self.o1))
+        #expect(try ledger.apply(L.reserve(3, Self.p1, Self.o2, "BTC-USD", Self.t1, .short, quantity: "1", limitPrice: "100")) == .created)
+    }
+
+    /// The smallest breach is a violation too: a fill one unit (10⁻¹⁸) above the reservation.
+    @Test func theSmallestNegativeAvailableIsAViolation() throws {
+        var ledger = CapitalLedger()
+        _ = ledger.expectApply(L.allocate(1, Self.p1, "100"))
+        _ = ledger.expectApply(L.reserve(2, Self.p1, Self.o1, "BTC-USD", Self.t1, .long, quantity: "1", limitPrice: "100"))
+        #expect(try ledger.apply(L.fill(3, Self.p1, Self.o1, quantity: "1", price: "100.000000000000000001"))
+            == .violation(available: L.decimal("-0.000000000000000001")))
+        #expect(ledger.violationCount == 1)
+    }
+
     @Test func profilesAreIsolated() throws {
         var ledger = Self.fixture()
         // The same order id and trade in another profile are different records.

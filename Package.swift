@@ -107,6 +107,8 @@ let package = Package(
             name: "TradeLifecyclePostgresTests",
             dependencies: [
                 "TradeLifecyclePostgres",
+                "TradeLifecycle",
+                "TradeLifecycleTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

@@ -146,7 +146,7 @@ struct PostgresRowReader {
         let cell = try next()
         guard let raw = try decode(PostgresTimestamp?.self, cell) else { return nil }
         guard let timestamp = raw.timestamp else {
-            throw invalid(column: cell.columnName, "a time outside years 0001-9999 (or infinity)")
+            throw invalid(column: cell.columnName, "a time outside years 0001-9999, or not finite")
         }
         return timestamp
     }

@@ -106,6 +106,7 @@ let package = Package(
         .testTarget(
             name: "TradeLifecyclePostgresTests",
             dependencies: [
+                "TradeLifecycle",
                 "TradeLifecyclePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

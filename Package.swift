@@ -108,6 +108,8 @@ let package = Package(
             dependencies: [
                 "TradeLifecycle",
                 "TradeLifecyclePostgres",
+                "TradeLifecycle",
+                "TradeLifecycleTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

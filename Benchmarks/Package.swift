@@ -21,38 +21,28 @@ let package = Package(
     ],
     targets: [
         // ExactDecimal against Foundation.Decimal: parse, format, add, compare, multiply.
-        .executableTarget(
-            name: "DecimalBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
-            ],
-            path: "Benchmarks/DecimalBenchmarks",
-            swiftSettings: [.swiftLanguageMode(.v6)],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
-        .executableTarget(
-            name: "ReconciliationBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
-            ],
-            path: "Benchmarks/ReconciliationBenchmarks",
-            swiftSettings: [.swiftLanguageMode(.v6)],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkTarget("DecimalBenchmarks"),
         // The BFILL order id against swift-crypto's Insecure.MD5 with the same hex encoding.
-        .executableTarget(
-            name: "IdentifierBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
-            ],
-            path: "Benchmarks/IdentifierBenchmarks",
-            swiftSettings: [.swiftLanguageMode(.v6)],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmarkTarget("IdentifierBenchmarks", extra: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Lifecycle analysis of 1,000,000 orders against the obvious Foundation.Decimal version.
+        benchmarkTarget("LifecycleBenchmarks"),
+        // Backfill planning over 1,000,000 orders, 100,000 open lifecycles, 200,000 fills.
+        benchmarkTarget("BackfillBenchmarks"),
+        // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
+        benchmarkTarget("ReconciliationBenchmarks"),
     ]
 )
+
+/// A benchmark executable in `Benchmarks/<name>` measuring the core library.
+func benchmarkTarget(_ name: String, extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            .product(name: "Benchmark", package: "benchmark"),
+            .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+        ] + extra,
+        path: "Benchmarks/\(name)",
+        swiftSettings: [.swiftLanguageMode(.v6)],
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}

@@ -1,7 +1,7 @@
 import PostgresNIO
 
-/// An error from the PostgreSQL adapter: connection settings, schema migrations and (later)
-/// the store.
+/// An error from the PostgreSQL adapter: connection settings, schema migrations and the store
+/// (where it is the `underlying` error of a `StoreError`).
 ///
 /// Compare errors by ``code``. ``description`` names what failed and where (a migration
 /// version and name, a part of a connection URL, a SQLSTATE) but never a password, a row's
@@ -33,6 +33,10 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible, Cust
         case readBackFailed
         /// A query outside a migration's own statements failed.
         case queryFailed
+        /// A row read from the database is not a valid record of the SDK (a malformed decimal,
+        /// an unknown status, a time out of range, a missing required value); the context names
+        /// the table, the column and the row's key, never the value.
+        case invalidRow
         /// The task was cancelled.
         case cancelled
 

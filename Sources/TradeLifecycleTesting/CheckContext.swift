@@ -104,7 +104,9 @@ struct CheckContext: Sendable {
         }
     }
 
-    /// An audit record with sensible defaults.
+    /// An audit record with sensible defaults. Like every record the backfill engine writes, a
+    /// record other than `NO_GO` has a `BFILL-` order id (by default one unique to the batch and
+    /// row), which PostgreSQL's `chk_reconciliation_backfill_audit_backfill_order_id` requires.
     func auditRecord(
         batch: BackfillBatchID, row: Int, profile: ProfileID, symbol: String = "BTC-USD", trade: TradeID,
         decision: BackfillDecision = .pendingApply, reason: BackfillReason = .fillEvidence,
@@ -116,7 +118,8 @@ struct CheckContext: Sendable {
             batchID: batch, rowNumber: row, profileID: profile, symbol: symbol, tradeID: trade,
             decision: decision, reason: reason, openQuantity: Fixture.decimal(openQuantity),
             filledQuantity: filledQuantity.map(Fixture.decimal), price: price.map(Fixture.decimal),
-            backfillOrderID: backfillOrderID, exchangeOrderID: exchangeOrderID,
+            backfillOrderID: backfillOrderID ?? (decision == .noGo ? nil : self.backfillOrderID("\(batch.rawValue)-\(row)")),
+            exchangeOrderID: exchangeOrderID,
             exchangeClientOrderID: clientOrderID.map { text in Fixture.unchecked { () throws(InputError) in try ClientOrderID(text) } },
             filledAt: filledAt, createdAt: createdAt, revertedAt: revertedAt)
     }

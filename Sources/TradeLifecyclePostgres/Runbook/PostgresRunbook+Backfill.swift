@@ -95,6 +95,19 @@ extension PostgresRunbook {
         }
     }
 
+    /// The profile's pause state, read from `trade_profiles`.
+    ///
+    /// - Parameter profileID: The profile.
+    /// - Returns: The state, or `nil` when the profile has no row (an unknown profile counts as
+    ///   not paused).
+    /// - Throws: ``PostgresRunbookError`` with code `invalidRow`, `connectionFailed`,
+    ///   `queryFailed` or `cancelled`.
+    public func tradingProfile(_ profileID: ProfileID) async throws(PostgresRunbookError) -> TradingProfile? {
+        try await withConnection { (connection) throws(PostgresRunbookError) in
+            try await tradingProfile(profileID, on: connection)
+        }
+    }
+
     /// The profile's pause state from `trade_profiles`, or `nil` when it has no row.
     func tradingProfile(_ profileID: ProfileID, on connection: PostgresConnection) async throws(PostgresRunbookError) -> TradingProfile? {
         var profile: TradingProfile?

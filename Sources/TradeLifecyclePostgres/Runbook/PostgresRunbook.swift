@@ -323,6 +323,19 @@ public struct PostgresRunbook: Sendable {
         return states.sorted { $0.name < $1.name || ($0.name == $1.name && !$0.isValidated && $1.isValidated) }
     }
 
+    /// The statements ``validateConstraints()`` sends, in order: the plan's five
+    /// `ALTER TABLE ... VALIDATE CONSTRAINT` statements exactly as the plan writes them, then
+    /// the same statement for each other constraint migration 0005 adds `NOT VALID`.
+    public static var constraintValidationStatements: [String] {
+        RunbookSQL.validateConstraints + RunbookSQL.validateAdditionalConstraints
+    }
+
+    /// The statements ``rollbackConstraints()`` sends: the plan's five
+    /// `ALTER TABLE ... DROP CONSTRAINT IF EXISTS` statements, exactly as the plan writes them.
+    public static var constraintRollbackStatements: [String] {
+        RunbookSQL.dropConstraints
+    }
+
     /// Phase D: validates the constraints added `NOT VALID`, once reconciliation is clean.
     ///
     /// First the lifecycle report of every profile is taken (``lifecycleReports()``): if any
@@ -356,7 +369,7 @@ public struct PostgresRunbook: Sendable {
             let names = ["chk_orders_action_lifecycle", "chk_orders_trade_id_not_blank", "chk_orders_trade_id_format",
                          "chk_trade_history_trade_id_not_blank", "chk_trade_history_trade_id_format"]
                 + RunbookSQL.additionalConstraints.map(\.name)
-            let statements = RunbookSQL.validateConstraints + RunbookSQL.validateAdditionalConstraints
+            let statements = Self.constraintValidationStatements
             var outcomes: [RunbookConstraintValidation] = []
             for (name, statement) in zip(names, statements) {
                 do {

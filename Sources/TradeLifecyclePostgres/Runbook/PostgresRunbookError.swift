@@ -31,10 +31,6 @@ public struct PostgresRunbookError: Error, Sendable, CustomStringConvertible {
         /// rather than NULL (``orderIDs``). The update only fills NULLs, so these must be
         /// normalized to NULL first. Nothing was written.
         case blankTradeIDs
-        /// One or more `ALTER TABLE ... VALIDATE CONSTRAINT` statements failed (rows break the
-        /// constraint, SQLSTATE 23514, or it does not exist, 42704); the message lists them. The
-        /// statements that succeeded stay validated.
-        case constraintValidationFailed
         /// The task was cancelled.
         case cancelled
 

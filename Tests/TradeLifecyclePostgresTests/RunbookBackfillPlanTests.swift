@@ -97,7 +97,11 @@ struct GeneratedBackfillCase {
         random = RunbookRandom(seed: UInt64(seed))
         var symbols = ["BTC-USD", "ETH-USD"]
         if chance(12) { symbols.append("ÉTH-USD") }
-        var tradePool = ["TRD-a", "TRD-a1", "TRD-a10", "TRD-b", "TRD-c"]
+        // Mostly ids of the SDK's own form (36 bytes: the targeted read keeps only the trades it
+        // needs), sometimes short legacy ids (one inside another: ambiguous containment tags).
+        var tradePool = chance(4)
+            ? ["TRD-a", "TRD-a1", "TRD-a10", "TRD-b", "TRD-c"]
+            : (0..<5).map { TradeID.generate(profileID: try! ProfileID(profileID), symbol: "any", entryKey: "\($0)").rawValue }
         if chance(10) { tradePool.append("  ") }
         if chance(12) { tradePool.append("TRD-é") }
         let exchangePool = ["x1", "x2", "x3", "x4", "x5", "x6"]
@@ -134,6 +138,19 @@ struct GeneratedBackfillCase {
                         quarters: 2, price: 100, exchangeOrderID: nil, clientOrderID: nil, filledMinutesAgo: nil)
             }
         }
+        // Closed trades: their ids tag fills in the full read (which then go to no open lifecycle).
+        var closedTrades: [String] = []
+        for _ in 0..<(chance(2) ? int(1...2) : 0) {
+            let symbol = pick(symbols)
+            let trade = pick(tradePool)
+            guard used.insert(symbol + "|" + trade).inserted else { continue }
+            closedTrades.append(trade)
+            let quarters = int(1...4)
+            try add(symbol: symbol, tradeText: trade, action: .entry, side: .long, status: .filled, quarters: quarters, price: 100,
+                    exchangeOrderID: "ce\(orderNumber)", clientOrderID: nil, filledMinutesAgo: int(3000...6000))
+            try add(symbol: symbol, tradeText: trade, action: .exit, side: .long, status: .filled, quarters: quarters, price: 101,
+                    exchangeOrderID: "cx\(orderNumber)", clientOrderID: nil, filledMinutesAgo: int(0...2999))
+        }
         // Rows without trade id: a counted EXIT carrying a fill's exchange order id, a manual row.
         if chance(3) {
             try add(symbol: pick(symbols), tradeText: nil, action: .exit, side: nil, status: .filled, quarters: 1, price: 100,
@@ -151,7 +168,7 @@ struct GeneratedBackfillCase {
             var client: String?
             switch int(0...4) {
             case 0: client = exitClientOrderIDs.isEmpty ? nil : pick(exitClientOrderIDs)
-            case 1: client = "tag-\(pick(tradePool))-z"
+            case 1: client = "tag-\(pick(closedTrades.isEmpty || chance(3) ? tradePool : closedTrades))-z"
             case 2: client = "noise-\(index)"
             default: client = nil
             }
@@ -201,7 +218,7 @@ struct RunbookBackfillPlanTests {
             }
             let runbook = database.runbook
             // Counts of the strategies taken and of plans with rows.
-            let tally = Mutex<(strategies: [BackfillReadStrategy: Int], nonEmptyPlans: Int)>(([:], 0))
+            let tally = Mutex<(strategies: [BackfillReadStrategy: Int], nonEmptyPlans: Int, partialReads: Int)>(([:], 0, 0))
             await propertyCheck(count: 120, input: Gen.int(in: 0...1_000_000_000)) { seed in
                 let generated = try GeneratedBackfillCase(seed: seed, profileID: "p\(seed)")
                 try await database.connect { connection in
@@ -222,17 +239,57 @@ struct RunbookBackfillPlanTests {
                 #expect(targeted.plan.openLifecycleCount == expected.openLifecycleCount, "seed \(seed)")
                 #expect(full.plan.rows == expected.rows, "seed \(seed): full read")
                 #expect(full.strategy == .allOrders)
+                #expect(full.ordersRead == generated.orders.count)
+                #expect(targeted.ordersRead <= generated.orders.count)
                 #expect(targeted.strategy == (generated.hasNonASCII ? .allOrders : .dependentOrders), "seed \(seed)")
                 tally.withLock { tally in
                     tally.strategies[targeted.strategy, default: 0] += 1
                     if !expected.rows.isEmpty { tally.nonEmptyPlans += 1 }
+                    if targeted.ordersRead < generated.orders.count { tally.partialReads += 1 }
                 }
             }
             // The generator reaches both strategies and plans with rows.
-            let (strategies, nonEmptyPlans) = tally.withLock { ($0.strategies, $0.nonEmptyPlans) }
+            let (strategies, nonEmptyPlans, partialReads) = tally.withLock { ($0.strategies, $0.nonEmptyPlans, $0.partialReads) }
             #expect(strategies[.dependentOrders, default: 0] > 60)
             #expect(strategies[.allOrders, default: 0] > 0)
             #expect(nonEmptyPlans > 60)
+            // and the targeted read leaves orders out (the plan does not depend on them).
+            #expect(partialReads > 30)
+        }
+    }
+
+    @Test("a fill whose client order id contains a closed trade's id is that trade's: the targeted read finds the closed trade",
+          arguments: ["TRD-" + String(repeating: "c", count: 32), "TRD-short"])
+    func containmentOfAClosedTrade(closedTradeID: String) async throws {
+        let openTradeID = "TRD-" + String(repeating: "a", count: 32)
+        let rows = [
+            OrderRowText(orderID: "o1", tradeID: openTradeID, action: "ENTRY", quantity: "1", price: "100", filledAt: "2026-02-15T09:00:00Z"),
+            OrderRowText(orderID: "c1", tradeID: closedTradeID, action: "ENTRY", quantity: "2", price: "100", filledAt: "2026-02-15T08:00:00Z"),
+            OrderRowText(orderID: "c2", tradeID: closedTradeID, action: "EXIT", quantity: "2", price: "100", filledAt: "2026-02-15T08:30:00Z"),
+        ]
+        try await TestDatabase.withMigrated(seed: [
+            try #require(OrderRowText.insert(rows)), "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
+        ]) { database in
+            let fill = try ExchangeFill(profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "x1",
+                                        clientOrderID: ClientOrderID("tag-\(closedTradeID)-z"), quantity: ExactDecimal(1),
+                                        price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
+            let configuration = try BackfillConfiguration(isEnabled: true)
+            let orders = try await database.connect { _ in
+                try rows.map { row in
+                    try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
+                              action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
+                              price: ExactDecimal(row.price!), filledAt: Timestamp(row.filledAt!), createdAt: Timestamp(row.createdAt))
+                }
+            }
+            let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
+                                                    profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
+                                                    exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+            #expect(expected.rows.map(\.reason) == [.missingFillEvidenceForLargeRemainder], "the tagged fill is not the open trade's")
+            let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
+                                                                   configuration: configuration, now: GeneratedBackfillCase.now,
+                                                                   allowTargetedRead: true)
+            #expect(targeted.strategy == .dependentOrders)
+            #expect(targeted.plan.rows == expected.rows)
         }
     }
 

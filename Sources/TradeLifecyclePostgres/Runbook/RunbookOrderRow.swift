@@ -4,15 +4,15 @@ import TradeLifecycle
 
 /// Reads `orders` rows selected with ``RunbookSQL/orderColumns`` into the core's ``Order``,
 /// with the core's own validation: every numeric is parsed from PostgreSQL's text by
-/// ``ExactDecimal``, every time by ``Timestamp``, every status, action and side by the core's
-/// parsers. A row the core refuses stops the read with
+/// ``ExactDecimal``, every time is read exactly (binary microseconds) and must be within
+/// ``Timestamp``'s range, every status, action and side goes through the core's parsers. A row the core refuses stops the read with
 /// ``PostgresRunbookError/Code-swift.enum/invalidRow`` naming the order, field and value.
 enum RunbookOrderRow {
     typealias Columns = (
         String, String, String, String?, String?, String?, String,
         String?, String?, String?, String?,
         String?, String?,
-        String?, String?, String?
+        PostgresTimestamp?, PostgresTimestamp?, PostgresTimestamp?
     )
 
     /// Runs `query` and reads every row as an order.
@@ -35,7 +35,7 @@ enum RunbookOrderRow {
     static func order(_ columns: Columns) throws(PostgresRunbookError) -> Order {
         let (orderIDText, profileIDText, symbol, tradeIDText, actionText, sideText, statusText,
              quantityText, qtyText, filledQuantityText, priceText,
-             exchangeOrderID, clientOrderIDText, filledAtText, createdAtText, updatedAtText) = columns
+             exchangeOrderID, clientOrderIDText, filledAtValue, createdAtValue, updatedAtValue) = columns
         let record = "order \(orderIDText)"
         do throws(InputError) {
             let orderID = try OrderID(orderIDText)
@@ -47,11 +47,11 @@ enum RunbookOrderRow {
             let qty = try decimal(qtyText, field: "qty", record: record)
             let filledQuantity = try decimal(filledQuantityText, field: "filled_quantity", record: record)
             let price = try decimal(priceText, field: "price", record: record)
-            let filledAt = try timestamp(filledAtText, field: "filled_at", record: record)
-            guard let createdAt = try timestamp(createdAtText, field: "created_at", record: record) else {
+            let filledAt = try timestamp(filledAtValue, field: "filled_at", record: record)
+            guard let createdAt = try timestamp(createdAtValue, field: "created_at", record: record) else {
                 throw InputError(.missing, field: "created_at", value: "NULL", record: record, detail: "created_at must not be NULL")
             }
-            let updatedAt = try timestamp(updatedAtText, field: "updated_at", record: record)
+            let updatedAt = try timestamp(updatedAtValue, field: "updated_at", record: record)
             return try Order(
                 orderID: orderID, profileID: profileID, symbol: symbol, tradeID: TradeID.normalized(tradeIDText),
                 action: action, side: side, status: status, quantity: quantity, legacyQuantity: qty,
@@ -69,12 +69,12 @@ enum RunbookOrderRow {
         return try ExactDecimal(text, field: field, record: record)
     }
 
-    private static func timestamp(_ text: String?, field: String, record: String) throws(InputError) -> Timestamp? {
-        guard let text else { return nil }
-        do {
-            return try Timestamp(text)
-        } catch {
-            throw InputError(.malformed, field: field, value: text, record: record, detail: "not a time the SDK can represent (\(error.code.rawValue))")
+    private static func timestamp(_ value: PostgresTimestamp?, field: String, record: String) throws(InputError) -> Timestamp? {
+        guard let value else { return nil }
+        guard let timestamp = value.timestamp else {
+            throw InputError(.outOfRange, field: field, value: "\(value.microsecondsSince2000) microseconds after 2000-01-01", record: record,
+                             detail: "not a time the SDK can represent (years 0001 to 9999)")
         }
+        return timestamp
     }
 }

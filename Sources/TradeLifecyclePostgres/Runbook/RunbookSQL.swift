@@ -109,25 +109,21 @@ ALTER TABLE trade_history DROP CONSTRAINT IF EXISTS chk_trade_history_trade_id_f
 
     // MARK: Rows for the core
 
-    /// A `timestamptz` column as `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC; a value outside years
-    /// 0001 to 9999 (or infinite) comes out as text the timestamp parser refuses, never as NULL.
-    static func utcText(_ column: String) -> String {
-        """
-        CASE WHEN \(column) IS NULL THEN NULL \
-        WHEN isfinite(\(column)) AND \(column) >= timestamptz '0001-01-01 00:00:00+00' \
-        AND \(column) < timestamptz '10000-01-01 00:00:00+00' \
-        THEN to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') \
-        ELSE 'out of range: ' || \(column)::text END
-        """
-    }
-
-    /// The columns of `orders` the core's ``Order`` has, numerics and times as text, in the
-    /// order ``RunbookOrderRow`` decodes them.
+    /// The columns of `orders` the core's ``Order`` has, in the order ``RunbookOrderRow``
+    /// decodes them: numerics as PostgreSQL's text (parsed by ``ExactDecimal``), times in
+    /// PostgreSQL's exact binary form (microseconds).
     static let orderColumns = """
         order_id, profile_id, symbol, trade_id, action, side, status, \
         quantity::text, qty::text, filled_quantity::text, price::text, \
-        exchange_order_id, client_order_id, \
-        \(utcText("filled_at")), \(utcText("created_at")), \(utcText("updated_at"))
+        exchange_order_id, client_order_id, filled_at, created_at, updated_at
+        """
+
+    /// ``orderColumns`` without the two the EXIT backfill planner does not read
+    /// (`filled_quantity` and `updated_at` come back NULL), so that the plan's read moves less.
+    static let planOrderColumns = """
+        order_id, profile_id, symbol, trade_id, action, side, status, \
+        quantity::text, qty::text, NULL::text, price::text, \
+        exchange_order_id, client_order_id, filled_at, created_at, NULL::timestamptz
         """
 
     /// Status text the core reads as filled or partially filled, after PostgreSQL's `lower`
@@ -150,15 +146,6 @@ ALTER TABLE trade_history DROP CONSTRAINT IF EXISTS chk_trade_history_trade_id_f
     /// The legacy backfill's write: fills a NULL, never overwrites.
     static let fillTradeID = "UPDATE orders SET trade_id = $1 WHERE order_id = $2 AND trade_id IS NULL"
 
-    /// Every order of one profile (`$1`).
-    static let profileOrders = "SELECT \(orderColumns) FROM orders WHERE profile_id = $1"
-
-    /// The trade ids `trade_history` rows of one profile (`$1`) reference.
-    static let historyReferences = "SELECT symbol, trade_id FROM trade_history WHERE profile_id = $1 AND trade_id IS NOT NULL"
-
     /// Every profile that has orders or trade history.
     static let profiles = "SELECT profile_id FROM orders UNION SELECT profile_id FROM trade_history"
-
-    /// The pause state of one profile (`$1`).
-    static let profileState = "SELECT paused, \(utcText("updated_at")) FROM trade_profiles WHERE profile_id = $1"
 }

@@ -108,12 +108,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A child process of the PostgresStore crash safety tests: a backfill apply to kill.
+        .executableTarget(
+            name: "PostgresStoreCrashProbe",
+            dependencies: ["TradeLifecycle", "TradeLifecyclePostgres"],
+            path: "Tests/PostgresStoreCrashProbe",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TradeLifecyclePostgresTests",
             dependencies: [
                 "TradeLifecyclePostgres",
                 "TradeLifecycle",
                 "TradeLifecycleTesting",
+                // Built with the tests; run as a child process.
+                "PostgresStoreCrashProbe",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

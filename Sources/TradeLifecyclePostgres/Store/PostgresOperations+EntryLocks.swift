@@ -8,6 +8,11 @@ extension PostgresOperations {
     /// expiry leaves the range of ``TradeLifecycle/Timestamp`` (years 0001-9999).
     static let maximumDatabaseClockTTLMicroseconds: Int64 = 100 * 366 * 86_400 * 1_000_000
 
+    /// The first key of the transaction advisory locks that serialize acquisitions of one entry
+    /// lock (`ELK1`); the two-key space of advisory locks is separate from the one-key space the
+    /// migrator uses.
+    static let entryLockAdvisoryNamespace: Int32 = 0x454C_4B31
+
     /// The time of a lock statement, bound as parameters in both modes so that every statement
     /// has one text: with ``PostgresStore/Configuration/EntryLockClock/caller`` "now" and the
     /// expiry are the caller's values; with ``PostgresStore/Configuration/EntryLockClock/database``
@@ -58,12 +63,18 @@ extension PostgresOperations {
         let context = "acquireEntryLock \(profileID)/\(symbol)"
         try EntryLockRules.requireSymbol(symbol, context: context)
         let clock = try lockClock(now: now, ttlMicroseconds: ttlMicroseconds, context: context)
-        // One statement: insert the lease, or replace an expired one or the caller's own. The
-        // replacing token is drawn after the row is locked, so it is above the replaced token.
+        // One statement: insert the lease, or replace an expired one or the caller's own.
+        // Acquisitions of one key are serialized by a transaction advisory lock taken first, so
+        // "now" and the fencing token are read after every earlier acquisition of the key
+        // committed: tokens of a key increase in the order its leases are handed out, even when
+        // a released row is inserted afresh.
         for _ in 0..<8 {
             let acquired = try await executor.rows("""
-                WITH instant AS (
-                    SELECT CASE WHEN \(clock.usesDatabase) THEN clock_timestamp() ELSE \(clock.now)::timestamptz END AS now),
+                WITH serialized AS MATERIALIZED (
+                    SELECT pg_advisory_xact_lock(\(Self.entryLockAdvisoryNamespace), hashtext(\(profileID.rawValue) || ':' || \(symbol)))),
+                instant AS (
+                    SELECT CASE WHEN \(clock.usesDatabase) THEN clock_timestamp() ELSE \(clock.now)::timestamptz END AS now
+                    FROM serialized),
                 clock AS (
                     SELECT now, CASE WHEN \(clock.usesDatabase)
                         THEN now + (\(clock.ttlMicroseconds)::bigint / 1000000) * interval '1 second'

@@ -30,6 +30,19 @@ let package = Package(
         benchmarkTarget("BackfillBenchmarks"),
         // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
         benchmarkTarget("ReconciliationBenchmarks"),
+        // PostgresStore recording ENTRY + fill + ledger event + log entry as one transaction,
+        // against pgbench running the same statements (scripts/bench-postgres runs both and
+        // prints the ratio; the target is at least 70% of pgbench's throughput). A plain
+        // executable: its baseline is another process.
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+                .product(name: "TradeLifecyclePostgres", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
 

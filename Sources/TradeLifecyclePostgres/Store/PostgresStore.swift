@@ -126,8 +126,14 @@ public struct PostgresStore: Store, Sendable {
                                     backgroundLogger: logger)
         let store = PostgresStore(client: client, configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await client.run()
+            }
             defer { group.cancelAll() }
+            // Lease connections once the client runs (postgres-nio warns about leases before).
+            for await _ in started {}
             return try await body(store)
         }
     }

@@ -13,8 +13,8 @@ public import TradeLifecycle
 /// ```swift
 /// let settings = try PostgresConnectionSettings(url: "postgres://trade_app_p1:secret@127.0.0.1:5432/trading")
 /// try await PostgresStore.withStore(settings: settings) { store in
-///     let engine = BackfillEngine(store: store, exchange: gateway, configuration: configuration, clock: clock)
-///     _ = try await engine.run(profileID: profileID)
+///     let engine = BackfillEngine(store: store, clock: SystemWallClock(), configuration: configuration)
+///     _ = try await engine.run(profileID: profileID, gateway: gateway)
 /// }
 /// ```
 ///

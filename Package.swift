@@ -66,7 +66,9 @@ let package = Package(
             dependencies: [
                 "TradeLifecycle",
                 "TradeLifecycleScenario",
+                "TradeLifecyclePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -99,7 +101,10 @@ let package = Package(
                 "TradeLifecycle",
                 "TradeLifecycleScenario",
                 "TradeLifecycleCLI",
+                "TradeLifecyclePostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

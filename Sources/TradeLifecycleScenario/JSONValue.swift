@@ -81,7 +81,12 @@ struct JSONParser {
     }
 
     private mutating func skipWhiteSpace() {
-        while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+            default: return
+            }
+        }
     }
 
     private var current: UInt8? { offset < bytes.count ? bytes[offset] : nil }
@@ -221,6 +226,14 @@ struct JSONParser {
             guard let byte = current else { throw error("a string is not terminated") }
             switch byte {
             case UInt8(ascii: "\""):
+                if scalars.isEmpty {
+                    // No escape: the string is the bytes between the quotes.
+                    guard let text = String(validating: bytes[runStart..<offset], as: UTF8.self) else {
+                        throw error("a string is not valid UTF-8")
+                    }
+                    offset += 1
+                    return text
+                }
                 try flush(offset)
                 offset += 1
                 return String(scalars)

@@ -126,9 +126,10 @@ public struct Scenario: Sendable {
         }
     }
 
-    private static func profileReference(_ fields: ScenarioFields, profiles: Set<ProfileID>) throws(ScenarioError) -> ProfileID {
+    /// The record's `profileId`, which must be one of `profiles` (any profile id when `nil`).
+    static func profileReference(_ fields: ScenarioFields, profiles: Set<ProfileID>?) throws(ScenarioError) -> ProfileID {
         let profileID = try fields.required("profileId") { text throws(InputError) in try ProfileID(text) }
-        guard profiles.contains(profileID) else {
+        guard profiles?.contains(profileID) ?? true else {
             throw fields.error(.unknownProfile, field: "profileId", "no profile '\(profileID.rawValue)' in profiles")
         }
         return profileID
@@ -173,7 +174,7 @@ public struct Scenario: Sendable {
         }
     }
 
-    private static func position(_ element: JSONValue, location: String, profiles: Set<ProfileID>) throws(ScenarioError) -> ExchangePosition {
+    static func position(_ element: JSONValue, location: String, profiles: Set<ProfileID>?) throws(ScenarioError) -> ExchangePosition {
         var fields = try ScenarioFields(element, location: location)
         try fields.rejectUnknownFields(allowed: ["profileId", "symbol", "quantity"])
         let profileID = try profileReference(fields, profiles: profiles)
@@ -187,7 +188,7 @@ public struct Scenario: Sendable {
         }
     }
 
-    private static func fill(_ element: JSONValue, location: String, profiles: Set<ProfileID>) throws(ScenarioError) -> ExchangeFill {
+    static func fill(_ element: JSONValue, location: String, profiles: Set<ProfileID>?) throws(ScenarioError) -> ExchangeFill {
         var fields = try ScenarioFields(element, location: location)
         let exchangeOrderID = try fields.required("exchangeOrderId") { $0 }
         fields.record = "fill \(exchangeOrderID)"

@@ -159,6 +159,9 @@ public struct ScenarioPlan: Sendable {
 enum JSONText {
     /// A JSON string literal: `"`, `\` and control characters escaped, everything else as is.
     static func string(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -1,6 +1,6 @@
 import PropertyBased
 import Testing
-import TradeLifecycle
+@testable import TradeLifecycle
 
 private typealias F = LifecycleFixtures
 
@@ -206,6 +206,50 @@ struct LifecycleAnalysisTests {
         #expect(try key("p1", "Z", "TRD-z") < (try key("p10", "A", "TRD-a")))
     }
 
+    @Test("text is grouped and ordered by its bytes, as PostgreSQL groups it, not by canonical equivalence")
+    func bytesNotCanonicalEquivalence() throws {
+        let precomposed = "\u{E9}TH"      // é as one scalar: bytes C3 A9
+        let decomposed = "e\u{301}TH"     // e + combining acute: bytes 65 CC 81
+        #expect(precomposed == decomposed, "Swift calls them equal")
+        let orders = [try F.order("a", symbol: precomposed, quantity: "1"), try F.order("b", symbol: decomposed, quantity: "2"),
+                      try F.order("c", symbol: decomposed, action: .exit, quantity: "2")]
+        let analysis = try LifecycleAnalysis(orders: orders)
+        #expect(try LifecycleAnalysis(orders: orders, references: [], hashMask: 0).summaries == analysis.summaries)
+        #expect(analysis.summaries.count == 2)
+        #expect(analysis.summaries.map { Array($0.key.symbol.utf8) } == [Array(decomposed.utf8), Array(precomposed.utf8)])
+        #expect(analysis.summaries.map(\.openQuantity) == [0, 1])
+        #expect(try key("p1", precomposed) != (try key("p1", decomposed)))
+        #expect(analysis.summary(for: try key("p1", precomposed))?.entryQuantity == 1)
+        let p1 = try ProfileID("p1")
+        let references = [TradeReference(profileID: p1, symbol: precomposed, tradeID: try TradeID("TRD-x"), source: .position),
+                          TradeReference(profileID: p1, symbol: decomposed, tradeID: try TradeID("TRD-x"), source: .position)]
+        #expect(references[0] != references[1])
+        #expect(try LifecycleAnalysis(orders: orders, references: references).anomalies.count == 2)
+    }
+
+    @Test("trade ids of every length are told apart by all their bytes", arguments: [1, 7, 8, 9, 20, 28, 35, 36, 37, 64, 200])
+    func tradeIDLengths(_ length: Int) throws {
+        let base = String(repeating: "x", count: length - 1)
+        let ids = ["TRD-" + base + "a", "TRD-" + base + "b", "TRD-" + base + "a\u{0}", "TRD-" + base, "TRD-" + base + "a" + base + "z"]
+        var orders: [Order] = []
+        for (index, id) in ids.enumerated() {
+            // Each id twice, as separate allocations, with index + 1 as quantity.
+            for copy in 0..<2 {
+                orders.append(try F.order("o\(index)-\(copy)", trade: String(decoding: Array(id.utf8), as: UTF8.self),
+                                          quantity: String(index + 1)))
+            }
+        }
+        // With all hashes equal, only the byte comparison keeps the lifecycles apart.
+        for hashMask in [UInt64.max, 0] {
+            let analysis = try LifecycleAnalysis(orders: orders.shuffled(), references: [], hashMask: hashMask)
+            #expect(analysis.summaries.count == ids.count)
+            for (index, id) in ids.enumerated() {
+                #expect(analysis.summary(for: try key("p1", "BTC-USD", id))?.entryQuantity == ExactDecimal((index + 1) * 2),
+                        "\(id.utf8.count) bytes, mask \(hashMask)")
+            }
+        }
+    }
+
     @Test("the analysis does not depend on the order of its input")
     func shuffleInvariance() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
@@ -228,7 +272,9 @@ struct LifecycleAnalysisTests {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in
             var random = LifecycleRandom(seed: UInt64(seed))
             let data = GeneratedLifecycleData(random: &random)
-            let analysis = try LifecycleAnalysis(orders: try data.orders(), references: data.references)
+            // Every other run makes all key hashes collide, so keys are told apart by bytes alone.
+            let analysis = try LifecycleAnalysis(orders: try data.orders(), references: data.references,
+                                                 hashMask: seed.isMultiple(of: 2) ? 0 : .max)
             let reference = ReferenceLifecycleQuery(rows: data.rows, references: data.references)
 
             #expect(analysis.summaries.count == reference.groups.count)

@@ -8,11 +8,12 @@
 // Goals: "Lifecycle.analysis LifecycleAnalysis" at most 0.25 s per iteration on one core, and at
 // least 5 times faster than "Lifecycle.analysis Foundation.Decimal baseline".
 //
-// The rows: 10 profiles, 40 symbols, trade ids of the generated form (TRD- + 32 hex digits),
+// The rows: 10 profiles with UUID ids, 40 symbols, trade ids of the generated form (TRD- + 32 hex digits),
 // 5 ENTRY and 5 EXIT orders per trade with random statuses (60% filled, 10% partially filled,
 // the rest cancelled, open or expired), quantities with up to 6 fractional digits (10% in the
 // legacy qty column), prices with 2, fill times within about 17 minutes; shuffled, so orders of
-// one trade are not adjacent.
+// one trade are not adjacent. Every row has its own copy of its texts, as rows read from a
+// database do (shared string storage would make key comparisons unrealistically cheap).
 
 import Benchmark
 import Foundation
@@ -37,7 +38,7 @@ struct LifecycleInputs: Sendable {
         rows.reserveCapacity(Self.tradeCount * Self.ordersPerTrade)
         var serial = 0
         for _ in 0..<Self.tradeCount {
-            let profile = "profile-\(random.next() % 10)"
+            let profile = "7d0c5e1a-3b2f-4c8d-9e0f-1a2b3c4d5e" + String(random.next() % 10 + 10)
             let symbol = "SYM\(random.next() % 40)-USD"
             let trade = "TRD-" + Self.hex(random.next()) + Self.hex(random.next())
             let side: PositionSide = random.next() % 4 == 0 ? .short : .long
@@ -56,7 +57,8 @@ struct LifecycleInputs: Sendable {
                 do {
                     let quantity = try ExactDecimal(quantityText)
                     orders.append(try Order(
-                        orderID: OrderID(orderID), profileID: ProfileID(profile), symbol: symbol, tradeID: TradeID(trade),
+                        orderID: OrderID(orderID), profileID: ProfileID(Self.copy(profile)), symbol: Self.copy(symbol),
+                        tradeID: TradeID(Self.copy(trade)),
                         action: action, side: side, status: status,
                         quantity: legacy ? nil : quantity, legacyQuantity: legacy ? quantity : nil, price: try ExactDecimal(priceText),
                         filledAt: Timestamp(microsecondsSinceEpoch: filledAt),
@@ -68,7 +70,8 @@ struct LifecycleInputs: Sendable {
                     fatalError("Foundation.Decimal refused \(quantityText) or \(priceText)")
                 }
                 rows.append(BaselineOrder(
-                    orderID: orderID, profileID: profile, symbol: symbol, tradeID: trade, action: action.rawValue,
+                    orderID: orderID, profileID: Self.copy(profile), symbol: Self.copy(symbol), tradeID: Self.copy(trade),
+                    action: action.rawValue,
                     side: side.rawValue, status: status.rawValue, quantity: legacy ? nil : quantity, qty: legacy ? quantity : nil,
                     price: price, filledAt: filledAt, createdAt: filledAt - 1_000))
             }
@@ -105,6 +108,11 @@ struct LifecycleInputs: Sendable {
                 fatalError("lifecycle \(summary.key) differs from the baseline")
             }
         }
+    }
+
+    /// A copy of `text` in storage of its own.
+    private static func copy(_ text: String) -> String {
+        String(decoding: Array(text.utf8), as: UTF8.self)
     }
 
     private static func hex(_ value: UInt64) -> String {

@@ -69,7 +69,13 @@ public enum BackfillPlanner {
         }
         let analysis: LifecycleAnalysis
         do {
-            analysis = try LifecycleAnalysis(orders: orders.lazy.filter { $0.profileID == profileID })
+            // An array is read in place; a lazy filter would go order by order through the
+            // generic path, so other profiles' orders (rare) are dropped into a new array.
+            if orders.allSatisfy({ $0.profileID == profileID }) {
+                analysis = try LifecycleAnalysis(orders: orders)
+            } else {
+                analysis = try LifecycleAnalysis(orders: orders.filter { $0.profileID == profileID })
+            }
         } catch {
             throw BackfillError(.lifecycleAnalysisFailed, context: "planning profile \(profileID)", underlying: error)
         }

@@ -113,7 +113,8 @@ public struct LegacyTradeIDPlan: Sendable, Hashable {
         var open: (tradeID: TradeID, firstEntry: OrderID, quantity: ExactDecimal)?
         var previous: Order?
         for row in rows {
-            if let previous, previous.profileID != row.profileID || previous.symbol != row.symbol {
+            if let previous, !UTF8Order.equal(previous.profileID.rawValue, row.profileID.rawValue)
+                || !UTF8Order.equal(previous.symbol, row.symbol) {
                 open = nil
             }
             previous = row

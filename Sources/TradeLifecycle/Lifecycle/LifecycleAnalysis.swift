@@ -5,7 +5,16 @@
 /// partially filled and a trade id, exactly as the reference detection query groups them:
 /// `entry_qty` sums ``Order/lifecycleQuantity`` (`COALESCE(quantity, qty, 0)`) of ENTRY orders,
 /// `exit_qty` that of EXIT orders, orders without action count as neither. Orders with another
-/// status or without trade id form no lifecycle.
+/// status or without trade id form no lifecycle. Keys are compared by their bytes (see
+/// ``LifecycleKey``).
+///
+/// A *filled ENTRY* is a counted ENTRY order with a positive quantity; an ENTRY row without
+/// `quantity` and `qty` adds 0, as in the SQL, and is not one. The anomalies:
+/// - `orphan_exit`: `exit_qty > 0` and `entry_qty = 0`;
+/// - `overclosed`: `exit_qty > entry_qty > 0`;
+/// - `missing_entry_order`: a ``TradeReference`` whose trade id has no filled ENTRY in any
+///   lifecycle of its profile (whatever the symbol);
+/// - `missing_trade_id`: a filled or partially filled order with an action and no trade id.
 ///
 /// Cost: linear in the number of orders and references, plus sorting the lifecycles.
 /// The result does not depend on the order of the input.
@@ -27,7 +36,13 @@ public struct LifecycleAnalysis: Sendable {
     ///   ``ExactDecimal``.
     public init<Orders: Sequence>(orders: Orders, references: [TradeReference] = []) throws(LifecycleError)
     where Orders.Element == Order {
-        var builder = LifecycleAnalysisBuilder()
+        try self.init(orders: orders, references: references, hashMask: .max)
+    }
+
+    /// The analysis with every key hash masked by `hashMask` (tests pass 0 to make all keys collide).
+    init<Orders: Sequence>(orders: Orders, references: [TradeReference], hashMask: UInt64) throws(LifecycleError)
+    where Orders.Element == Order {
+        var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
         // Arrays and other contiguous collections are read in place, without copying each order.
         let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
             do throws(LifecycleError) {
@@ -75,7 +90,7 @@ public struct LifecycleAnalysis: Sendable {
     public func summaries(profileID: ProfileID) -> ArraySlice<LifecycleSummary> {
         let start = lowerBound { UTF8Order.precedes($0.key.profileID.rawValue, profileID.rawValue) }
         var end = start
-        while end < summaries.count, summaries[end].key.profileID == profileID { end += 1 }
+        while end < summaries.count, UTF8Order.equal(summaries[end].key.profileID.rawValue, profileID.rawValue) { end += 1 }
         return summaries[start..<end]
     }
 
@@ -83,7 +98,7 @@ public struct LifecycleAnalysis: Sendable {
     ///
     /// - Parameter profileID: The profile.
     public func anomalies(profileID: ProfileID) -> [LifecycleAnomaly] {
-        anomalies.filter { $0.profileID == profileID }
+        anomalies.filter { UTF8Order.equal($0.profileID.rawValue, profileID.rawValue) }
     }
 
     /// The first index whose summary does not satisfy `isBefore` (which must be monotone).
@@ -98,10 +113,19 @@ public struct LifecycleAnalysis: Sendable {
     }
 }
 
-/// A trade id within a profile (the scope of `missing_entry_order`).
+/// A trade id within a profile (the scope of `missing_entry_order`), compared by bytes.
 struct TradeInProfile: Hashable {
     let profileID: ProfileID
     let tradeID: TradeID
+
+    static func == (lhs: TradeInProfile, rhs: TradeInProfile) -> Bool {
+        UTF8Order.equal(lhs.tradeID.rawValue, rhs.tradeID.rawValue) && UTF8Order.equal(lhs.profileID.rawValue, rhs.profileID.rawValue)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        UTF8Order.hash(profileID.rawValue, into: &hasher)
+        UTF8Order.hash(tradeID.rawValue, into: &hasher)
+    }
 }
 
 extension TradeReferenceSource {

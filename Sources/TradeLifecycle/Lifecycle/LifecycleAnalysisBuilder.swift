@@ -1,6 +1,8 @@
 /// The running sums of one lifecycle.
 struct LifecycleAccumulator {
     let key: LifecycleKey
+    /// The trade id's bytes kept inline, so that matching an order does not read the key's text.
+    let tradeBytes: InlineText
     var entryQuantity: ExactDecimal = .zero
     var exitQuantity: ExactDecimal = .zero
     var firstEntryOrderID: OrderID?
@@ -16,8 +18,9 @@ struct LifecycleAccumulator {
     var weightedPriceHigh: UInt128 = 0
     var weightedPriceLow: UInt128 = 0
 
-    init(key: LifecycleKey) {
+    init(key: LifecycleKey, tradeBytes: InlineText) {
         self.key = key
+        self.tradeBytes = tradeBytes
     }
 
     /// Adds a counted order (filled or partially filled) of this lifecycle.
@@ -105,13 +108,21 @@ struct LifecycleAnalysisBuilder {
     /// capacity is a power of two and at least twice the number of accumulators.
     private var slots: [UInt64]
     private var missingTradeID: [LifecycleAnomaly] = []
+    /// The profile ids and symbols of the keys, one copy of each (by bytes).
+    private var profiles: [UTF8Text: ProfileID] = [:]
+    private var symbols: [UTF8Text: String] = [:]
     /// A per-analysis random seed, so that crafted ids cannot make the table degrade.
     private let seed: UInt64
 
-    init() {
+    /// Masks every key hash; all ones except in tests, which make every key collide to check
+    /// that keys are told apart by their bytes alone.
+    private let hashMask: UInt64
+
+    init(hashMask: UInt64 = .max) {
         var generator = SystemRandomNumberGenerator()
         seed = generator.next()
         slots = Array(repeating: 0, count: 1024)
+        self.hashMask = hashMask
     }
 
     mutating func add(contentsOf orders: UnsafeBufferPointer<Order>) throws(LifecycleError) {
@@ -141,7 +152,11 @@ struct LifecycleAnalysisBuilder {
             }
             return
         }
-        let hash = KeyHash.hash(order.pointee.profileID.rawValue, order.pointee.symbol, tradeID.rawValue, seed: seed)
+        var state = seed
+        KeyHash.mix(order.pointee.profileID.rawValue, into: &state)
+        KeyHash.mix(order.pointee.symbol, into: &state)
+        let tradeBytes = KeyHash.mix(tradeID.rawValue, into: &state)
+        let hash = KeyHash.finalize(state) & hashMask
         let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -150,17 +165,24 @@ struct LifecycleAnalysisBuilder {
             if entry == 0 { break }
             if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if accumulators[index].key.tradeID.rawValue == tradeID.rawValue,
-                   accumulators[index].key.symbol == order.pointee.symbol,
-                   accumulators[index].key.profileID.rawValue == order.pointee.profileID.rawValue {
+                // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
+                let sameTrade = tradeBytes.isComplete
+                    ? accumulators[index].tradeBytes == tradeBytes
+                    : UTF8Order.equal(accumulators[index].key.tradeID.rawValue, tradeID.rawValue)
+                if sameTrade,
+                   UTF8Order.equal(accumulators[index].key.symbol, order.pointee.symbol),
+                   UTF8Order.equal(accumulators[index].key.profileID.rawValue, order.pointee.profileID.rawValue) {
                     try accumulators[index].add(order)
                     return
                 }
             }
             slot = (slot + 1) & mask
         }
-        var accumulator = LifecycleAccumulator(key: LifecycleKey(profileID: order.pointee.profileID,
-                                                                 symbol: order.pointee.symbol, tradeID: tradeID))
+        // Keys share one copy of each profile id and symbol: they are few, so comparing an order
+        // with a key reads text that stays in cache.
+        var accumulator = LifecycleAccumulator(key: LifecycleKey(profileID: internedProfile(order.pointee.profileID),
+                                                                 symbol: internedSymbol(order.pointee.symbol), tradeID: tradeID),
+                                               tradeBytes: tradeBytes)
         try accumulator.add(order)
         guard accumulators.count < Int(UInt32.max) - 1 else {
             throw LifecycleError(.overflow, orderID: order.pointee.orderID, detail: "more than \(UInt32.max - 1) lifecycles in one analysis")
@@ -169,6 +191,18 @@ struct LifecycleAnalysisBuilder {
         hashes.append(hash)
         slots[slot] = tag | UInt64(accumulators.count)
         if accumulators.count * 2 > slots.count { grow() }
+    }
+
+    private mutating func internedProfile(_ profileID: ProfileID) -> ProfileID {
+        if let known = profiles[UTF8Text(text: profileID.rawValue)] { return known }
+        profiles[UTF8Text(text: profileID.rawValue)] = profileID
+        return profileID
+    }
+
+    private mutating func internedSymbol(_ symbol: String) -> String {
+        if let known = symbols[UTF8Text(text: symbol)] { return known }
+        symbols[UTF8Text(text: symbol)] = symbol
+        return symbol
     }
 
     private mutating func grow() {
@@ -189,15 +223,15 @@ struct LifecycleAnalysisBuilder {
     /// compared by their first 16 bytes packed into integers, and in full only on a tie.
     private func sortedIndices() -> [Int] {
         func ranks(_ text: (Int) -> String) -> [Int] {
-            var rankOf: [String: Int] = [:]
+            var rankOf: [UTF8Text: Int] = [:]
             var names: [String] = []
             var ids = [Int](repeating: 0, count: accumulators.count)
             for index in accumulators.indices {
                 let name = text(index)
-                if let id = rankOf[name] {
+                if let id = rankOf[UTF8Text(text: name)] {
                     ids[index] = id
                 } else {
-                    rankOf[name] = names.count
+                    rankOf[UTF8Text(text: name)] = names.count
                     ids[index] = names.count
                     names.append(name)
                 }
@@ -303,25 +337,23 @@ struct LifecycleAnalysisBuilder {
 /// A fast seeded hash of the UTF-8 bytes of a lifecycle key, 8 bytes at a time. It only spreads
 /// keys over the table; equality is always checked on the text.
 enum KeyHash {
-    static func hash(_ profile: String, _ symbol: String, _ trade: String, seed: UInt64) -> UInt64 {
-        var state = seed
-        mix(profile, into: &state)
-        mix(symbol, into: &state)
-        mix(trade, into: &state)
-        return finalize(state)
-    }
-
-    @inline(__always)
-    static func mix(_ text: String, into state: inout UInt64) {
-        if let done = text.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+    /// Mixes the UTF-8 bytes of `text` into `state`.
+    ///
+    /// - Returns: The bytes inline, when there are at most ``InlineText/capacity`` of them.
+    @inline(__always) @discardableResult
+    static func mix(_ text: String, into state: inout UInt64) -> InlineText {
+        if let inline = text.utf8.withContiguousStorageIfAvailable({ bytes -> InlineText in
             mix(UnsafeRawBufferPointer(bytes), into: &state)
-            return true
-        }), done {
-            return
+            return InlineText(UnsafeRawBufferPointer(bytes))
+        }) {
+            return inline
         }
         var contiguous = text
         contiguous.makeContiguousUTF8()
-        contiguous.utf8.withContiguousStorageIfAvailable { bytes in mix(UnsafeRawBufferPointer(bytes), into: &state) }
+        return contiguous.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+            mix(UnsafeRawBufferPointer(bytes), into: &state)
+            return InlineText(UnsafeRawBufferPointer(bytes))
+        } ?? InlineText(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     @inline(__always)
@@ -352,5 +384,43 @@ enum KeyHash {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Up to 40 bytes of text held inline, zero-padded, with their count; equal exactly when the
+/// texts' bytes are equal, provided both are complete (at most 40 bytes).
+struct InlineText: Equatable {
+    static let capacity = 40
+
+    /// The byte count, or -1 when the text is longer than ``capacity``.
+    var count: Int
+    var word0: UInt64 = 0, word1: UInt64 = 0, word2: UInt64 = 0, word3: UInt64 = 0, word4: UInt64 = 0
+
+    /// Whether all the text's bytes are held.
+    var isComplete: Bool { count >= 0 }
+
+    @inline(__always)
+    init(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= Self.capacity else {
+            count = -1
+            return
+        }
+        count = bytes.count
+        func word(_ index: Int) -> UInt64 {
+            let start = index * 8
+            if start + 8 <= bytes.count { return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
+            var value: UInt64 = 0
+            var offset = start
+            while offset < bytes.count {
+                value |= UInt64(bytes[offset]) << (8 * UInt64(offset - start))
+                offset += 1
+            }
+            return value
+        }
+        word0 = word(0)
+        word1 = word(1)
+        word2 = word(2)
+        word3 = word(3)
+        word4 = word(4)
     }
 }

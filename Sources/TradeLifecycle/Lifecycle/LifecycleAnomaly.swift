@@ -32,6 +32,26 @@ public struct TradeReference: Sendable, Hashable {
         self.tradeID = tradeID
         self.source = source
     }
+
+    /// Whether the references have the same source and the same bytes in every text field (as
+    /// ``LifecycleKey`` compares text).
+    public static func == (lhs: TradeReference, rhs: TradeReference) -> Bool {
+        guard lhs.source == rhs.source, UTF8Order.equal(lhs.tradeID.rawValue, rhs.tradeID.rawValue),
+              UTF8Order.equal(lhs.profileID.rawValue, rhs.profileID.rawValue) else { return false }
+        switch (lhs.symbol, rhs.symbol) {
+        case let (left?, right?): return UTF8Order.equal(left, right)
+        case (nil, nil): return true
+        default: return false
+        }
+    }
+
+    /// Hashes the bytes of the text fields and the source.
+    public func hash(into hasher: inout Hasher) {
+        UTF8Order.hash(profileID.rawValue, into: &hasher)
+        UTF8Order.hash(tradeID.rawValue, into: &hasher)
+        if let symbol { UTF8Order.hash(symbol, into: &hasher) } else { hasher.combine(-1) }
+        hasher.combine(source)
+    }
 }
 
 /// A lifecycle integrity problem found by ``LifecycleAnalysis`` (SPEC section 3), named as the

@@ -60,6 +60,7 @@ public struct LifecycleError: Error, Sendable, Hashable, CustomStringConvertible
         self.detail = detail
     }
 
+    /// `order <order_id>: <code> <from> -> <to>: <detail>`, leaving out the parts that are absent.
     public var description: String {
         var text = ""
         if let orderID { text += "order \(orderID.rawValue): " }

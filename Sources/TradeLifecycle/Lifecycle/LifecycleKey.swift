@@ -2,7 +2,10 @@
 /// reference detection query.
 ///
 /// Keys are ordered by profile, then symbol, then trade id, each by its UTF-8 bytes (as
-/// PostgreSQL's `C` collation orders text).
+/// PostgreSQL's `C` collation orders text), and are equal when their bytes are equal, as
+/// PostgreSQL's `GROUP BY` compares text: `"é"` written precomposed and `"é"` written as `e` and a
+/// combining accent are different symbols here, although Swift's `String` equality calls them
+/// equal.
 public struct LifecycleKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The profile the trade belongs to.
     public let profileID: ProfileID
@@ -23,6 +26,20 @@ public struct LifecycleKey: Sendable, Hashable, Comparable, CustomStringConverti
         self.tradeID = tradeID
     }
 
+    /// Whether the keys have the same bytes.
+    public static func == (lhs: LifecycleKey, rhs: LifecycleKey) -> Bool {
+        UTF8Order.equal(lhs.tradeID.rawValue, rhs.tradeID.rawValue) && UTF8Order.equal(lhs.symbol, rhs.symbol)
+            && UTF8Order.equal(lhs.profileID.rawValue, rhs.profileID.rawValue)
+    }
+
+    /// Hashes the keys' bytes.
+    public func hash(into hasher: inout Hasher) {
+        UTF8Order.hash(profileID.rawValue, into: &hasher)
+        UTF8Order.hash(symbol, into: &hasher)
+        UTF8Order.hash(tradeID.rawValue, into: &hasher)
+    }
+
+    /// Whether `lhs` sorts before `rhs`: by profile, then symbol, then trade id, each by UTF-8 bytes.
     public static func < (lhs: LifecycleKey, rhs: LifecycleKey) -> Bool {
         var order = UTF8Order.compare(lhs.profileID.rawValue, rhs.profileID.rawValue)
         if order != 0 { return order < 0 }
@@ -47,6 +64,22 @@ enum UTF8Order {
         if let result = fast ?? nil { return result }
         if lhs.utf8.elementsEqual(rhs.utf8) { return 0 }
         return lhs.utf8.lexicographicallyPrecedes(rhs.utf8) ? -1 : 1
+    }
+
+    /// Whether the texts have the same UTF-8 bytes (not merely canonically equivalent ones).
+    static func equal(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        return compare(lhs, rhs) == 0
+    }
+
+    /// Feeds the UTF-8 bytes of `text`, and their count, to `hasher`.
+    static func hash(_ text: String, into hasher: inout Hasher) {
+        var contiguous = text
+        contiguous.makeContiguousUTF8()
+        _ = contiguous.utf8.withContiguousStorageIfAvailable { bytes in
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+        hasher.combine(text.utf8.count)
     }
 
     static func compare(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Int {
@@ -81,4 +114,14 @@ enum UTF8Order {
 
     /// Whether `lhs` sorts before `rhs`.
     static func precedes(_ lhs: String, _ rhs: String) -> Bool { compare(lhs, rhs) < 0 }
+}
+
+/// Text that is equal and hashed by its UTF-8 bytes, for dictionaries and sets that must group
+/// text as PostgreSQL does.
+struct UTF8Text: Hashable {
+    let text: String
+
+    static func == (lhs: UTF8Text, rhs: UTF8Text) -> Bool { UTF8Order.equal(lhs.text, rhs.text) }
+
+    func hash(into hasher: inout Hasher) { UTF8Order.hash(text, into: &hasher) }
 }

@@ -51,7 +51,30 @@ struct InMemoryState: Sendable {
 
     func orders(matching query: OrderQuery) -> [Order] {
         guard let profileOrders = orders[query.profileID] else { return [] }
-        return profileOrders.values.filter(query.matches).sorted { $0.orderID < $1.orderID }
+        let matching = profileOrders.values.filter(query.matches)
+        return Self.sortedByOrderID(matching)
+    }
+
+    /// Orders sorted by order id (UTF-8 byte order), without comparing whole strings: each id's
+    /// first 16 bytes as two big-endian integers decide, and only ids sharing them are compared
+    /// in full.
+    static func sortedByOrderID(_ orders: [Order]) -> [Order] {
+        guard orders.count > 1 else { return orders }
+        var keys: [(high: UInt64, low: UInt64, index: Int)] = []
+        keys.reserveCapacity(orders.count)
+        for index in orders.indices {
+            let (high, low) = UTF8Order.prefix(orders[index].orderID.rawValue)
+            keys.append((high, low, index))
+        }
+        keys.sort { left, right in
+            if left.high != right.high { return left.high < right.high }
+            if left.low != right.low { return left.low < right.low }
+            return UTF8Order.precedes(orders[left.index].orderID.rawValue, orders[right.index].orderID.rawValue)
+        }
+        var sorted: [Order] = []
+        sorted.reserveCapacity(orders.count)
+        for key in keys { sorted.append(orders[key.index]) }
+        return sorted
     }
 
     mutating func updateOrder(_ orderID: OrderID, change: OrderChange, at time: Timestamp) throws(StoreError) -> Order {

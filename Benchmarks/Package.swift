@@ -39,6 +39,19 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["load.sql", "exchange.sql", "measure.sh"]),
+        // PostgresStore recording ENTRY + fill + ledger event + log entry as one transaction,
+        // against pgbench running the same statements (scripts/bench-postgres runs both and
+        // prints the ratio; the target is at least 70% of pgbench's throughput). A plain
+        // executable: its baseline is another process.
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+                .product(name: "TradeLifecyclePostgres", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
 

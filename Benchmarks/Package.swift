@@ -18,6 +18,8 @@ let package = Package(
         .package(name: "swift-trade-lifecycle", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // ExactDecimal against Foundation.Decimal: parse, format, add, compare, multiply.
@@ -30,11 +32,31 @@ let package = Package(
         benchmarkTarget("BackfillBenchmarks"),
         // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
         benchmarkTarget("ReconciliationBenchmarks"),
+        // `trade-lifecycle backfill plan` on 1,000,000 orders in PostgreSQL against the reference
+        // detection query alone (needs a server: see the target's source).
+        benchmarkTarget("PostgresPlanBenchmarks", extra: [
+            .product(name: "TradeLifecyclePostgres", package: "swift-trade-lifecycle"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["load.sql", "exchange.sql", "measure.sh"]),
+        // PostgresStore recording ENTRY + fill + ledger event + log entry as one transaction,
+        // against pgbench running the same statements (scripts/bench-postgres runs both and
+        // prints the ratio; the target is at least 70% of pgbench's throughput). A plain
+        // executable: its baseline is another process.
+        .executableTarget(
+            name: "PostgresBenchmarks",
+            dependencies: [
+                .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+                .product(name: "TradeLifecyclePostgres", package: "swift-trade-lifecycle"),
+            ],
+            path: "Benchmarks/PostgresBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
 
 /// A benchmark executable in `Benchmarks/<name>` measuring the core library.
-func benchmarkTarget(_ name: String, extra: [Target.Dependency] = []) -> Target {
+func benchmarkTarget(_ name: String, extra: [Target.Dependency] = [], exclude: [String] = []) -> Target {
     .executableTarget(
         name: name,
         dependencies: [
@@ -42,6 +64,7 @@ func benchmarkTarget(_ name: String, extra: [Target.Dependency] = []) -> Target 
             .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
         ] + extra,
         path: "Benchmarks/\(name)",
+        exclude: exclude,
         swiftSettings: [.swiftLanguageMode(.v6)],
         plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     )

@@ -91,6 +91,9 @@ extension TradeLifecycleCommand {
             @Flag(name: .long, help: "Apply the candidates even though the plan has NO_GO rows (after reviewing them).")
             var allowNoGo = false
 
+            /// The engine works one unit of work at a time: two connections are enough.
+            static let storeConfiguration = PostgresStore.Configuration(maximumConnections: 2)
+
             func execute(in context: CommandContext) async throws(CommandFailure) -> CommandOutput {
                 let input = try BackfillInput(context: context, profile: profile, exchangeFile: exchange, database: database)
                 let configuration = input.configuration
@@ -134,7 +137,8 @@ extension TradeLifecycleCommand {
                 }
                 let result: BackfillRunResult
                 do {
-                    result = try await PostgresStore.withStore(settings: input.settings, logger: context.logger) { store in
+                    result = try await PostgresStore.withStore(settings: input.settings, configuration: Self.storeConfiguration,
+                                                               logger: context.logger) { store in
                         try await BackfillEngine(store: store, clock: context.clock, configuration: configuration)
                             .run(profileID: input.profileID, exchange: input.snapshot)
                     }
@@ -184,7 +188,8 @@ extension TradeLifecycleCommand {
                 let json = database.json
                 let apply = apply
                 do {
-                    return try await PostgresStore.withStore(settings: settings, logger: context.logger) { store in
+                    return try await PostgresStore.withStore(settings: settings, configuration: Apply.storeConfiguration,
+                                                             logger: context.logger) { store in
                         let records = try await store.auditRecords(batchID: batchID)
                         guard !records.isEmpty else {
                             throw CommandFailure(.badInput, "--batch: no audit rows have batch id \(batchID)")

@@ -158,3 +158,9 @@ func temporaryFile(_ text: String, name: String = "exchange") throws -> URL {
     try Data(text.utf8).write(to: url)
     return url
 }
+
+/// The command line suites that use the server, nested here and run one test at a time: each
+/// opens a database and several connections, and the server's connection limit is shared with
+/// the other suites that run in parallel.
+@Suite("trade-lifecycle on PostgreSQL", .serialized)
+struct DatabaseCLITests {}

@@ -5,10 +5,12 @@ import TradeLifecycleTesting
 
 /// PostgresStore runs the whole conformance suite, one test per check, each check against a
 /// freshly migrated database of its own (entry locks on the caller's clock, which the suite
-/// drives by hand).
+/// drives by hand). The checks run one at a time: the concurrency checks open a store's whole
+/// connection pool, and the server's connections are shared with every other test.
 @Suite(
     "PostgresStore conformance",
-    .enabled(if: PostgresTestEnvironment.shouldRun, PostgresTestEnvironment.skipNotice)
+    .enabled(if: PostgresTestEnvironment.shouldRun, PostgresTestEnvironment.skipNotice),
+    .serialized
 )
 struct ConformancePostgresTests {
     @Test(arguments: StoreConformance.allChecks)

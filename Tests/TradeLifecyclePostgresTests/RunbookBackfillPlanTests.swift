@@ -205,153 +205,155 @@ let legacySpellingConstraintDrops = [
     "ALTER TABLE orders DROP CONSTRAINT chk_orders_trade_id_format",
 ]
 
-@Suite(
-    "Runbook: backfill plan on PostgreSQL",
-    .enabled(if: PostgresTestEnvironment.shouldRun, PostgresTestEnvironment.skipNotice)
-)
-struct RunbookBackfillPlanTests {
-    @Test("the targeted read and the full read give the planner's plan over the same orders in memory")
-    func targetedReadEqualsThePlanOverEveryOrder() async throws {
-        try await TestDatabase.withMigrated { database in
-            try await database.connect { connection in
-                for statement in legacySpellingConstraintDrops { try await connection.run(statement) }
-            }
-            let runbook = database.runbook
-            // Counts of the strategies taken and of plans with rows.
-            let tally = Mutex<(strategies: [BackfillReadStrategy: Int], nonEmptyPlans: Int, partialReads: Int)>(([:], 0, 0))
-            await propertyCheck(count: 120, input: Gen.int(in: 0...1_000_000_000)) { seed in
-                let generated = try GeneratedBackfillCase(seed: seed, profileID: "p\(seed)")
+extension RunbookPostgresTests {
+    @Suite(
+        "Runbook: backfill plan on PostgreSQL",
+        .enabled(if: PostgresTestEnvironment.shouldRun, PostgresTestEnvironment.skipNotice)
+    )
+    struct RunbookBackfillPlanTests {
+        @Test("the targeted read and the full read give the planner's plan over the same orders in memory")
+        func targetedReadEqualsThePlanOverEveryOrder() async throws {
+            try await TestDatabase.withMigrated { database in
                 try await database.connect { connection in
-                    try await connection.insert(generated.rows)
-                    if let statement = generated.profileSQL { try await connection.run(statement) }
+                    for statement in legacySpellingConstraintDrops { try await connection.run(statement) }
                 }
-                let profileID = try ProfileID(generated.profileID)
-                let expected = try BackfillPlanner.plan(
-                    profileID: profileID, orders: generated.orders, profile: generated.profile, exchange: generated.exchange,
-                    configuration: GeneratedBackfillCase.configuration, now: GeneratedBackfillCase.now)
-                let targeted = try await runbook.planBackfill(
-                    profileID: profileID, exchange: generated.exchange, configuration: GeneratedBackfillCase.configuration,
-                    now: GeneratedBackfillCase.now, allowTargetedRead: true)
-                let full = try await runbook.planBackfill(
-                    profileID: profileID, exchange: generated.exchange, configuration: GeneratedBackfillCase.configuration,
-                    now: GeneratedBackfillCase.now, allowTargetedRead: false)
-                #expect(targeted.plan.rows == expected.rows, "seed \(seed): targeted read")
-                #expect(targeted.plan.openLifecycleCount == expected.openLifecycleCount, "seed \(seed)")
-                #expect(full.plan.rows == expected.rows, "seed \(seed): full read")
-                #expect(full.strategy == .allOrders)
-                #expect(full.ordersRead == generated.orders.count)
-                #expect(targeted.ordersRead <= generated.orders.count)
-                #expect(targeted.strategy == (generated.hasNonASCII ? .allOrders : .dependentOrders), "seed \(seed)")
-                tally.withLock { tally in
-                    tally.strategies[targeted.strategy, default: 0] += 1
-                    if !expected.rows.isEmpty { tally.nonEmptyPlans += 1 }
-                    if targeted.ordersRead < generated.orders.count { tally.partialReads += 1 }
+                let runbook = database.runbook
+                // Counts of the strategies taken and of plans with rows.
+                let tally = Mutex<(strategies: [BackfillReadStrategy: Int], nonEmptyPlans: Int, partialReads: Int)>(([:], 0, 0))
+                await propertyCheck(count: 120, input: Gen.int(in: 0...1_000_000_000)) { seed in
+                    let generated = try GeneratedBackfillCase(seed: seed, profileID: "p\(seed)")
+                    try await database.connect { connection in
+                        try await connection.insert(generated.rows)
+                        if let statement = generated.profileSQL { try await connection.run(statement) }
+                    }
+                    let profileID = try ProfileID(generated.profileID)
+                    let expected = try BackfillPlanner.plan(
+                        profileID: profileID, orders: generated.orders, profile: generated.profile, exchange: generated.exchange,
+                        configuration: GeneratedBackfillCase.configuration, now: GeneratedBackfillCase.now)
+                    let targeted = try await runbook.planBackfill(
+                        profileID: profileID, exchange: generated.exchange, configuration: GeneratedBackfillCase.configuration,
+                        now: GeneratedBackfillCase.now, allowTargetedRead: true)
+                    let full = try await runbook.planBackfill(
+                        profileID: profileID, exchange: generated.exchange, configuration: GeneratedBackfillCase.configuration,
+                        now: GeneratedBackfillCase.now, allowTargetedRead: false)
+                    #expect(targeted.plan.rows == expected.rows, "seed \(seed): targeted read")
+                    #expect(targeted.plan.openLifecycleCount == expected.openLifecycleCount, "seed \(seed)")
+                    #expect(full.plan.rows == expected.rows, "seed \(seed): full read")
+                    #expect(full.strategy == .allOrders)
+                    #expect(full.ordersRead == generated.orders.count)
+                    #expect(targeted.ordersRead <= generated.orders.count)
+                    #expect(targeted.strategy == (generated.hasNonASCII ? .allOrders : .dependentOrders), "seed \(seed)")
+                    tally.withLock { tally in
+                        tally.strategies[targeted.strategy, default: 0] += 1
+                        if !expected.rows.isEmpty { tally.nonEmptyPlans += 1 }
+                        if targeted.ordersRead < generated.orders.count { tally.partialReads += 1 }
+                    }
                 }
+                // The generator reaches both strategies and plans with rows.
+                let (strategies, nonEmptyPlans, partialReads) = tally.withLock { ($0.strategies, $0.nonEmptyPlans, $0.partialReads) }
+                #expect(strategies[.dependentOrders, default: 0] > 60)
+                #expect(strategies[.allOrders, default: 0] > 0)
+                #expect(nonEmptyPlans > 60)
+                // and the targeted read leaves orders out (the plan does not depend on them).
+                #expect(partialReads > 30)
             }
-            // The generator reaches both strategies and plans with rows.
-            let (strategies, nonEmptyPlans, partialReads) = tally.withLock { ($0.strategies, $0.nonEmptyPlans, $0.partialReads) }
-            #expect(strategies[.dependentOrders, default: 0] > 60)
-            #expect(strategies[.allOrders, default: 0] > 0)
-            #expect(nonEmptyPlans > 60)
-            // and the targeted read leaves orders out (the plan does not depend on them).
-            #expect(partialReads > 30)
         }
-    }
 
-    @Test("a fill whose client order id contains a closed trade's id is that trade's: the targeted read finds the closed trade",
-          arguments: ["TRD-" + String(repeating: "c", count: 32), "TRD-short"])
-    func containmentOfAClosedTrade(closedTradeID: String) async throws {
-        let openTradeID = "TRD-" + String(repeating: "a", count: 32)
-        let rows = [
-            OrderRowText(orderID: "o1", tradeID: openTradeID, action: "ENTRY", quantity: "1", price: "100", filledAt: "2026-02-15T09:00:00Z"),
-            OrderRowText(orderID: "c1", tradeID: closedTradeID, action: "ENTRY", quantity: "2", price: "100", filledAt: "2026-02-15T08:00:00Z"),
-            OrderRowText(orderID: "c2", tradeID: closedTradeID, action: "EXIT", quantity: "2", price: "100", filledAt: "2026-02-15T08:30:00Z"),
+        @Test("a fill whose client order id contains a closed trade's id is that trade's: the targeted read finds the closed trade",
+              arguments: ["TRD-" + String(repeating: "c", count: 32), "TRD-short"])
+        func containmentOfAClosedTrade(closedTradeID: String) async throws {
+            let openTradeID = "TRD-" + String(repeating: "a", count: 32)
+            let rows = [
+                OrderRowText(orderID: "o1", tradeID: openTradeID, action: "ENTRY", quantity: "1", price: "100", filledAt: "2026-02-15T09:00:00Z"),
+                OrderRowText(orderID: "c1", tradeID: closedTradeID, action: "ENTRY", quantity: "2", price: "100", filledAt: "2026-02-15T08:00:00Z"),
+                OrderRowText(orderID: "c2", tradeID: closedTradeID, action: "EXIT", quantity: "2", price: "100", filledAt: "2026-02-15T08:30:00Z"),
+            ]
+            try await TestDatabase.withMigrated(seed: [
+                try #require(OrderRowText.insert(rows)), "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
+            ]) { database in
+                let fill = try ExchangeFill(profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "x1",
+                                            clientOrderID: ClientOrderID("tag-\(closedTradeID)-z"), quantity: ExactDecimal(1),
+                                            price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
+                let configuration = try BackfillConfiguration(isEnabled: true)
+                let orders = try await database.connect { _ in
+                    try rows.map { row in
+                        try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
+                                  action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
+                                  price: ExactDecimal(row.price!), filledAt: Timestamp(row.filledAt!), createdAt: Timestamp(row.createdAt))
+                    }
+                }
+                let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
+                                                        profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
+                                                        exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                #expect(expected.rows.map(\.reason) == [.missingFillEvidenceForLargeRemainder], "the tagged fill is not the open trade's")
+                let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
+                                                                       configuration: configuration, now: GeneratedBackfillCase.now,
+                                                                       allowTargetedRead: true)
+                #expect(targeted.strategy == .dependentOrders)
+                #expect(targeted.plan.rows == expected.rows)
+            }
+        }
+
+        /// The example of SPEC section 9, in the database.
+        static let specExampleRows = [
+            OrderRowText(orderID: "o1", tradeID: "TRD-a1", action: "ENTRY", quantity: "1.5", price: "100", exchangeOrderID: "x1",
+                         filledAt: "2026-02-15T10:00:00.000Z"),
         ]
-        try await TestDatabase.withMigrated(seed: [
-            try #require(OrderRowText.insert(rows)), "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
-        ]) { database in
-            let fill = try ExchangeFill(profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "x1",
-                                        clientOrderID: ClientOrderID("tag-\(closedTradeID)-z"), quantity: ExactDecimal(1),
-                                        price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
-            let configuration = try BackfillConfiguration(isEnabled: true)
-            let orders = try await database.connect { _ in
-                try rows.map { row in
-                    try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
-                              action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
-                              price: ExactDecimal(row.price!), filledAt: Timestamp(row.filledAt!), createdAt: Timestamp(row.createdAt))
+        static let specExampleFill = try! ExchangeFill(
+            profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "x9", clientOrderID: nil,
+            quantity: ExactDecimal("1.5"), price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T11:00:00.000Z"))
+
+        @Test("the SPEC example: one fill_evidence row with the BFILL id PostgreSQL computes; nothing written")
+        func specExample() async throws {
+            try await TestDatabase.withMigrated(seed: [
+                try #require(OrderRowText.insert(Self.specExampleRows)),
+                "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
+            ]) { database in
+                let exchange = ExchangeSnapshot(positions: [try ExchangePosition(profileID: ProfileID("p1"), symbol: "BTC-USD", quantity: .zero)],
+                                                fills: [Self.specExampleFill])
+                let configuration = try BackfillConfiguration(isEnabled: true)
+                let result = try await database.runbook.planBackfill(
+                    profileID: ProfileID("p1"), exchange: exchange, configuration: configuration,
+                    now: Timestamp("2026-02-15T12:00:00.000Z"), allowTargetedRead: true)
+                #expect(result.strategy == .dependentOrders)
+                let row = try #require(result.plan.rows.first)
+                #expect(result.plan.rows.count == 1)
+                #expect(row.reason == .fillEvidence)
+                #expect(row.filledQuantity == (try ExactDecimal("1.5")))
+                let expectedID = try await database.connect { connection in
+                    try await connection.backfillOrderID(profile: "p1", trade: "TRD-a1", exchangeOrderID: "x9", filledAt: "2026-02-15T11:00:00Z")
                 }
+                #expect(row.backfillOrderID?.rawValue == expectedID)
+                let counts = try await database.connect { try await $0.column("n", "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM reconciliation_backfill_audit) AS n") }
+                #expect(counts == ["1"])
             }
-            let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
-                                                    profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
-                                                    exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
-            #expect(expected.rows.map(\.reason) == [.missingFillEvidenceForLargeRemainder], "the tagged fill is not the open trade's")
-            let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
-                                                                   configuration: configuration, now: GeneratedBackfillCase.now,
-                                                                   allowTargetedRead: true)
-            #expect(targeted.strategy == .dependentOrders)
-            #expect(targeted.plan.rows == expected.rows)
         }
-    }
 
-    /// The example of SPEC section 9, in the database.
-    static let specExampleRows = [
-        OrderRowText(orderID: "o1", tradeID: "TRD-a1", action: "ENTRY", quantity: "1.5", price: "100", exchangeOrderID: "x1",
-                     filledAt: "2026-02-15T10:00:00.000Z"),
-    ]
-    static let specExampleFill = try! ExchangeFill(
-        profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "x9", clientOrderID: nil,
-        quantity: ExactDecimal("1.5"), price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T11:00:00.000Z"))
-
-    @Test("the SPEC example: one fill_evidence row with the BFILL id PostgreSQL computes; nothing written")
-    func specExample() async throws {
-        try await TestDatabase.withMigrated(seed: [
-            try #require(OrderRowText.insert(Self.specExampleRows)),
-            "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
-        ]) { database in
-            let exchange = ExchangeSnapshot(positions: [try ExchangePosition(profileID: ProfileID("p1"), symbol: "BTC-USD", quantity: .zero)],
-                                            fills: [Self.specExampleFill])
-            let configuration = try BackfillConfiguration(isEnabled: true)
-            let result = try await database.runbook.planBackfill(
-                profileID: ProfileID("p1"), exchange: exchange, configuration: configuration,
-                now: Timestamp("2026-02-15T12:00:00.000Z"), allowTargetedRead: true)
-            #expect(result.strategy == .dependentOrders)
-            let row = try #require(result.plan.rows.first)
-            #expect(result.plan.rows.count == 1)
-            #expect(row.reason == .fillEvidence)
-            #expect(row.filledQuantity == (try ExactDecimal("1.5")))
-            let expectedID = try await database.connect { connection in
-                try await connection.backfillOrderID(profile: "p1", trade: "TRD-a1", exchangeOrderID: "x9", filledAt: "2026-02-15T11:00:00Z")
-            }
-            #expect(row.backfillOrderID?.rawValue == expectedID)
-            let counts = try await database.connect { try await $0.column("n", "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM reconciliation_backfill_audit) AS n") }
-            #expect(counts == ["1"])
+        @Test("a disabled configuration plans nothing without reading")
+        func disabled() async throws {
+            var settings = try PostgresTestEnvironment.adminSettings()
+            settings.port = 1
+            let runbook = PostgresRunbook(settings: settings, logger: PostgresTestEnvironment.quietLogger)
+            let plan = try await runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(),
+                                                      configuration: .default, now: GeneratedBackfillCase.now)
+            #expect(plan.rows.isEmpty)
         }
-    }
 
-    @Test("a disabled configuration plans nothing without reading")
-    func disabled() async throws {
-        var settings = try PostgresTestEnvironment.adminSettings()
-        settings.port = 1
-        let runbook = PostgresRunbook(settings: settings, logger: PostgresTestEnvironment.quietLogger)
-        let plan = try await runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(),
-                                                  configuration: .default, now: GeneratedBackfillCase.now)
-        #expect(plan.rows.isEmpty)
-    }
-
-    @Test("a malformed row in a lifecycle the plan reads stops it, naming the order")
-    func malformedRowInAnOpenLifecycle() async throws {
-        try await TestDatabase.withMigrated(seed: [
-            try #require(OrderRowText.insert(Self.specExampleRows + [
-                OrderRowText(orderID: "o2", tradeID: "TRD-a1", action: "EXIT", status: "halfway", quantity: "0.5"),
-            ])),
-        ]) { database in
-            let error = await #expect(throws: PostgresRunbookError.self) {
-                try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [Self.specExampleFill]),
-                                                        configuration: try BackfillConfiguration(isEnabled: true),
-                                                        now: Timestamp("2026-02-15T12:00:00.000Z"))
+        @Test("a malformed row in a lifecycle the plan reads stops it, naming the order")
+        func malformedRowInAnOpenLifecycle() async throws {
+            try await TestDatabase.withMigrated(seed: [
+                try #require(OrderRowText.insert(Self.specExampleRows + [
+                    OrderRowText(orderID: "o2", tradeID: "TRD-a1", action: "EXIT", status: "halfway", quantity: "0.5"),
+                ])),
+            ]) { database in
+                let error = await #expect(throws: PostgresRunbookError.self) {
+                    try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [Self.specExampleFill]),
+                                                            configuration: try BackfillConfiguration(isEnabled: true),
+                                                            now: Timestamp("2026-02-15T12:00:00.000Z"))
+                }
+                #expect(error?.code == .invalidRow)
+                #expect(error?.description.contains("order o2") == true)
             }
-            #expect(error?.code == .invalidRow)
-            #expect(error?.description.contains("order o2") == true)
         }
     }
 }

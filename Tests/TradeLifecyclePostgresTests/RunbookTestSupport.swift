@@ -94,3 +94,9 @@ extension TestDatabase {
         }
     }
 }
+
+/// The runbook suites that use the server, nested here and run one test at a time: each opens a
+/// database and several connections, and the server's connection limit is shared with the
+/// other suites that run in parallel.
+@Suite("Runbook on PostgreSQL", .serialized)
+struct RunbookPostgresTests {}

@@ -104,6 +104,39 @@ struct StoreCodecTests {
         #expect(equal == ["true"], "PostgreSQL holds another number than \(value)")
     }
 
+    @Test("legacy status spellings are read as OrderStatus(parsing:) reads them, and status queries find them")
+    func legacyStatusSpellings() async throws {
+        let spellings = ["new", "PENDING", "Accepted", "open", "partially-filled", "PARTIALLY_FILLED", "partial", "Filled",
+                         "canceled", "CANCELLED", "cancelled", "rejected", "EXPIRED", "Partial"]
+        try await StoreTestDatabase.withMigrated { database in
+            try await database.connect { sql in
+                for (index, spelling) in spellings.enumerated() {
+                    try await sql.query("""
+                        INSERT INTO orders (order_id, profile_id, symbol, action, side, status, quantity, price, created_at, updated_at)
+                        VALUES (\("legacy-\(index)"), 'p1', 'BTC-USD', 'EXIT', 'long', \(spelling), 1, 100, now(), now())
+                        """)
+                }
+            }
+            try await database.withStore { store in
+                let profile = fixture { () throws(InputError) in try ProfileID("p1") }
+                // The oracle: the core's parser, spelling by spelling.
+                let expected = try spellings.map { try OrderStatus(parsing: $0) }
+                let all = try await store.orders(matching: OrderQuery(profileID: profile))
+                let byID = Dictionary(uniqueKeysWithValues: all.map { ($0.orderID.rawValue, $0.status) })
+                for (index, status) in expected.enumerated() {
+                    #expect(byID["legacy-\(index)"] == status, "spelling \(spellings[index])")
+                }
+                for status in OrderStatus.allCases {
+                    let found = try await store.orders(matching: OrderQuery(profileID: profile, statuses: [status])).map(\.orderID.rawValue)
+                    let wanted = expected.indices.filter { expected[$0] == status }.map { "legacy-\($0)" }
+                    #expect(Set(found) == Set(wanted), "orders with status \(status.rawValue)")
+                }
+                let live = try await store.orders(matching: OrderQuery(profileID: profile, statuses: [.pending, .open, .partiallyFilled]))
+                #expect(live.count == expected.filter(\.isLive).count)
+            }
+        }
+    }
+
     // MARK: Rows that are not valid records
 
     struct BadRow: Sendable, CustomTestStringConvertible {

@@ -389,8 +389,8 @@ public struct PostgresRunbook: Sendable {
     /// The rollback plan: the plan's five `ALTER TABLE ... DROP CONSTRAINT IF EXISTS`
     /// statements, unchanged, each its own statement; then the listing. Running it twice is
     /// harmless. Indexes are kept, as the plan says. (The schema's migration 0005 stays
-    /// recorded as applied: to add the constraints again, reverse and reapply it with
-    /// ``PostgresMigrator``.)
+    /// recorded as applied: to add the constraints again, run its `ADD CONSTRAINT ... NOT VALID`
+    /// statements by hand rather than reversing migrations, which would reverse later ones too.)
     ///
     /// - Returns: The listing after the drops.
     /// - Throws: ``PostgresRunbookError`` with code `connectionFailed`, `queryFailed` (the

@@ -105,9 +105,17 @@ extension PostgresOperations {
     func renewEntryLock(_ lease: EntryLease, ttlMicroseconds: Int64, now: Timestamp) async throws(StoreError) -> EntryLease {
         let context = "renewEntryLock \(lease.profileID)/\(lease.symbol) token \(lease.fencingToken)"
         let clock = try lockClock(now: now, ttlMicroseconds: ttlMicroseconds, context: context)
+        // The lease's row is locked before "now" is read, so a wait for the lock cannot make a
+        // lease that expired meanwhile look unexpired.
         let rows = try await executor.rows("""
-            WITH instant AS (
-                SELECT CASE WHEN \(clock.usesDatabase) THEN clock_timestamp() ELSE \(clock.now)::timestamptz END AS now),
+            WITH locked AS MATERIALIZED (
+                SELECT 1 FROM entry_locks
+                WHERE profile_id = \(lease.profileID.rawValue) AND symbol = \(lease.symbol)
+                    AND owner_token = \(lease.owner.rawValue) AND fencing_token = \(lease.fencingToken.rawValue)
+                FOR UPDATE),
+            instant AS (
+                SELECT CASE WHEN \(clock.usesDatabase) THEN clock_timestamp() ELSE \(clock.now)::timestamptz END AS now
+                FROM locked),
             clock AS (
                 SELECT now, CASE WHEN \(clock.usesDatabase)
                     THEN now + (\(clock.ttlMicroseconds)::bigint / 1000000) * interval '1 second'

@@ -13,8 +13,8 @@ public import TradeLifecycle
 /// ```swift
 /// let settings = try PostgresConnectionSettings(url: "postgres://trade_app_p1:secret@127.0.0.1:5432/trading")
 /// try await PostgresStore.withStore(settings: settings) { store in
-///     let engine = BackfillEngine(store: store, exchange: gateway, configuration: configuration, clock: clock)
-///     _ = try await engine.run(profileID: profileID)
+///     let engine = BackfillEngine(store: store, clock: SystemWallClock(), configuration: configuration)
+///     _ = try await engine.run(profileID: profileID, gateway: gateway)
 /// }
 /// ```
 ///
@@ -126,8 +126,14 @@ public struct PostgresStore: Store, Sendable {
                                     backgroundLogger: logger)
         let store = PostgresStore(client: client, configuration: configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await client.run()
+            }
             defer { group.cancelAll() }
+            // Lease connections once the client runs (postgres-nio warns about leases before).
+            for await _ in started {}
             return try await body(store)
         }
     }

@@ -240,9 +240,6 @@ func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
             || ' force=' || c.relforcerowsecurity || ' acl=' || coalesce(c.relacl::text, '') AS line
         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
         """,
-        // The column's place among the table's columns, not its attnum: a column dropped by a
-        // down migration and added again by the up migration comes back in the same place,
-        // under a new attnum.
         """
         -- Column order as the rank among live columns: ordinal_position keeps the holes of dropped
         -- columns, so a column dropped by a down migration and added again by its up migration

@@ -240,12 +240,12 @@ func catalogSnapshot(_ connection: TestConnection) async throws -> [String] {
             || ' force=' || c.relforcerowsecurity || ' acl=' || coalesce(c.relacl::text, '') AS line
         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
         """,
-        // The column's place among the table's columns, not its attnum: a column dropped by a
-        // down migration and added again by the up migration comes back in the same place,
-        // under a new attnum.
         """
-        SELECT 'column ' || table_name || '.' || column_name || ' #'
-            || row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position) || ' ' || data_type
+        -- Column order as the rank among live columns: ordinal_position keeps the holes of dropped
+        -- columns, so a column dropped by a down migration and added again by its up migration
+        -- gets a new number although the table is the same.
+        SELECT 'column ' || table_name || '.' || column_name
+            || ' #' || row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position) || ' ' || data_type
             || ' null=' || is_nullable || ' default=' || coalesce(column_default, '') || ' identity=' || is_identity
             || ' ' || coalesce(identity_generation, '') AS line
         FROM information_schema.columns WHERE table_schema = current_schema()

@@ -174,7 +174,11 @@ extension RunbookPostgresTests {
                         }
                         #expect(decisions.map { "\($0["decision"]!!) \($0["rows"]!!)" } == counts.keys.sorted().map { "\($0) \(counts[$0]!)" })
 
-                        // 000: the snapshot counts every order the store holds, the engine's included.
+                        // 000 phase B: the trade id indexes are there.
+                    let indexes = try await sql.column("indexname", Plan.verifyIndexes).compactMap { $0 }.sorted()
+                    #expect(indexes == ["idx_orders_profile_status_trade_id", "idx_orders_profile_trade_id", "idx_trade_history_profile_trade_id"])
+
+                    // 000: the snapshot counts every order the store holds, the engine's included.
                         let snapshot = try await sql.rows(Plan.snapshotOrders)
                         #expect(snapshot.first?["orders_total"] == String(try Self.orders().count + appliedRecords.count))
                         #expect(snapshot.first?["orders_missing_trade_id"] == "0")

@@ -32,6 +32,8 @@ let package = Package(
         benchmarkTarget("BackfillBenchmarks"),
         // The reconciliation diff of 1,000,000 orders against a snapshot of the same size.
         benchmarkTarget("ReconciliationBenchmarks"),
+        // The capital ledger: a reserve / fill / exit mix of operations.
+        benchmarkTarget("LedgerBenchmarks"),
         // `trade-lifecycle backfill plan` on 1,000,000 orders in PostgreSQL against the reference
         // detection query alone (needs a server: see the target's source).
         benchmarkTarget("PostgresPlanBenchmarks", extra: [

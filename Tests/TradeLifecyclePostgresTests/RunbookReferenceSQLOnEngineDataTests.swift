@@ -150,7 +150,8 @@ extension RunbookPostgresTests {
                             #expect(row["action"] == "EXIT")
                             #expect(row["status"] == "filled")
                             #expect(numeric(row["price"] ?? nil) == record.price?.description)
-                            #expect(row["qty"] == .some(nil), "the runbook's query reads the legacy qty column; the engine's rows carry quantity")
+                            #expect(numeric(row["qty"] ?? nil) == record.filledQuantity?.description,
+                                    "the runbook's query reads the legacy qty column: the engine's EXIT rows write it too")
                         }
                         // Their quantities, through the lifecycle sums of the detection query.
                         let quantities = try await sql.rows("SELECT order_id, quantity::text AS q FROM orders WHERE order_id LIKE 'BFILL-%'")

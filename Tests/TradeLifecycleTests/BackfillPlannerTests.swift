@@ -535,6 +535,7 @@ struct BackfillPlannerRowTests {
         #expect(order.orderID.isBackfill)
         #expect(order.action == .exit && order.status == .filled && order.side == .short)
         #expect(order.quantity == (try F.decimal("1.5")) && order.filledQuantity == order.quantity)
+        #expect(order.legacyQuantity == order.quantity, "the runbook's inserted-row check reads qty")
         #expect(order.price == (try F.decimal("99.5")))
         #expect(order.tradeID?.rawValue == "TRD-a1" && order.symbol == "BTC-USD" && order.profileID.rawValue == "p1")
         #expect(order.exchangeOrderID == "x9" && order.clientOrderID?.rawValue == "EXT-z")

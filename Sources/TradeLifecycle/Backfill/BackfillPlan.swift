@@ -87,8 +87,9 @@ public struct BackfillPlannedRow: Sendable, Hashable {
 
     /// The EXIT order a candidate row inserts; `nil` for a `NO_GO` row.
     ///
-    /// `order_id` = the `BFILL-` id, action EXIT, status filled, `quantity` = `filled_quantity`
-    /// = the row's quantity, the row's price and `filled_at`, the lifecycle's trade id, symbol
+    /// `order_id` = the `BFILL-` id, action EXIT, status filled, `quantity` = legacy `qty` =
+    /// `filled_quantity` = the row's quantity (the runbook's inserted-row check reads `qty`; the
+    /// lifecycle sums read `COALESCE(quantity, qty, 0)`, so both give the same), the row's price and `filled_at`, the lifecycle's trade id, symbol
     /// and side, and the fill's exchange order id and client order id. The dust row has no
     /// fill: both are `nil` on its order (the audit row keeps `DUST`).
     ///
@@ -115,7 +116,7 @@ public struct BackfillPlannedRow: Sendable, Hashable {
         do {
             return try Order(
                 orderID: orderID, profileID: profileID, symbol: symbol, tradeID: tradeID, action: .exit, side: side,
-                status: .filled, quantity: quantity, filledQuantity: quantity, price: price,
+                status: .filled, quantity: quantity, legacyQuantity: quantity, filledQuantity: quantity, price: price,
                 exchangeOrderID: isDust ? nil : exchangeOrderID, clientOrderID: isDust ? nil : clientOrderID,
                 filledAt: filledAt, createdAt: createdAt)
         } catch {

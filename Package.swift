@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TradeLifecycle", targets: ["TradeLifecycle"]),
         .library(name: "TradeLifecycleTesting", targets: ["TradeLifecycleTesting"]),
         .library(name: "TradeLifecyclePostgres", targets: ["TradeLifecyclePostgres"]),
+        .library(name: "TradeLifecycleObservability", targets: ["TradeLifecycleObservability"]),
         .executable(name: "trade-lifecycle", targets: ["TradeLifecycleCLI"]),
     ],
     dependencies: [
@@ -26,6 +27,8 @@ let package = Package(
         // Adapter dependencies: only TradeLifecyclePostgres uses them.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Observability: TradeLifecycleObservability (logs and metrics of passes and runs).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // The operator command line `trade-lifecycle`.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -51,6 +54,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Migrations/SQL"],
+            swiftSettings: strictSettings
+        ),
+        // Logs (swift-log) and metrics (swift-metrics) of reconciliation passes and backfill runs.
+        .target(
+            name: "TradeLifecycleObservability",
+            dependencies: [
+                "TradeLifecycle",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         // Scenario files (SPEC section 9): reading, planning, JSON output. Standard library only;
@@ -105,6 +118,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TradeLifecycleObservabilityTests",
+            dependencies: [
+                "TradeLifecycle",
+                "TradeLifecycleObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),

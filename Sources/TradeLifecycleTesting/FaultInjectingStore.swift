@@ -25,7 +25,7 @@ import Synchronization
 ///   as after a crash of a store without transactions.
 ///
 /// Thread-safe: the counters and faults are behind a `Mutex`.
-public final class FaultInjectingStore: Store {
+public final class FaultInjectingStore: Store, StoreOperationsForwarding {
     /// An operation of the ``Store`` protocols.
     public enum Operation: String, Sendable, Hashable, CaseIterable {
         /// ``OrderStore/insertOrder(_:)`` (a write).
@@ -230,61 +230,9 @@ public final class FaultInjectingStore: Store {
         return try await body(FaultInjectingTransaction(owner: self, inner: base))
     }
 
-    public func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome {
-        try check(.insertOrder)
-        return try await base.insertOrder(order)
-    }
-
-    public func order(_ orderID: OrderID) async throws(StoreError) -> Order? {
-        try check(.order)
-        return try await base.order(orderID)
-    }
-
-    public func orders(matching query: OrderQuery) async throws(StoreError) -> [Order] {
-        try check(.orders)
-        return try await base.orders(matching: query)
-    }
-
-    public func updateOrder(_ orderID: OrderID, change: OrderChange, at: Timestamp) async throws(StoreError) -> Order {
-        try check(.updateOrder)
-        return try await base.updateOrder(orderID, change: change, at: at)
-    }
-
-    public func profile(_ profileID: ProfileID) async throws(StoreError) -> TradingProfile? {
-        try check(.profile)
-        return try await base.profile(profileID)
-    }
-
-    public func saveProfile(_ profile: TradingProfile) async throws(StoreError) {
-        try check(.saveProfile)
-        try await base.saveProfile(profile)
-    }
-
-    public func insertAuditRecords(_ records: [BackfillAuditRecord]) async throws(StoreError) {
-        try check(.insertAuditRecords)
-        try await base.insertAuditRecords(records)
-    }
-
-    public func updateAuditDecision(_ key: BackfillAuditKey, from expected: BackfillDecision,
-                                    to newDecision: BackfillDecision) async throws(StoreError) -> BackfillAuditRecord {
-        try check(.updateAuditDecision)
-        return try await base.updateAuditDecision(key, from: expected, to: newDecision)
-    }
-
-    public func auditRecords(batchID: BackfillBatchID) async throws(StoreError) -> [BackfillAuditRecord] {
-        try check(.auditRecordsOfBatch)
-        return try await base.auditRecords(batchID: batchID)
-    }
-
-    public func auditRecords(profileID: ProfileID, decision: BackfillDecision) async throws(StoreError) -> [BackfillAuditRecord] {
-        try check(.auditRecordsOfProfile)
-        return try await base.auditRecords(profileID: profileID, decision: decision)
-    }
-
-    public func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
-        try check(.markBatchReverted)
-        return try await base.markBatchReverted(batchID, at: at)
-    }
+    /// The store's own operations: counted and checked like a transaction's, then forwarded to
+    /// the wrapped store.
+    public var forwardingTarget: any StoreOperations { FaultInjectingTransaction(owner: self, inner: base) }
 }
 
 /// The transaction a ``FaultInjectingStore`` hands to a transaction body: every call is counted
@@ -292,8 +240,7 @@ public final class FaultInjectingStore: Store {
 /// wrapped store itself (non-atomic mode).
 struct FaultInjectingTransaction: StoreTransaction {
     let owner: FaultInjectingStore
-    let inner: any OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore & ExecutionLogStore
-        & LedgerEventStore
+    let inner: any StoreOperations
 
     func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome {
         try owner.check(.insertOrder)

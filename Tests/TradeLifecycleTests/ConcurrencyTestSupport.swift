@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// When a ``HookedStore`` write fails: before it reaches the store, or after the store did it
 /// (a crash between the write and its answer).
@@ -11,7 +12,7 @@ enum FailurePhase: String, CaseIterable, Sendable {
 
 /// A store that calls a hook around every write, so a test can fail the n-th write; optionally
 /// without transactions (each write then commits on its own, as in a store without them).
-final class HookedStore: Store {
+final class HookedStore: Store, StoreOperationsForwarding {
     let base = InMemoryStore()
     let transactional: Bool
     /// The writes seen so far, by operation name, in order.
@@ -56,80 +57,21 @@ final class HookedStore: Store {
         return try await base.withTransaction { tx in try await body(HookedOperations(target: tx, store: self)) }
     }
 
-    func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome { try await operations.insertOrder(order) }
-    func order(_ orderID: OrderID) async throws(StoreError) -> Order? { try await operations.order(orderID) }
-    func orders(matching query: OrderQuery) async throws(StoreError) -> [Order] { try await operations.orders(matching: query) }
-    func updateOrder(_ orderID: OrderID, change: OrderChange, at: Timestamp) async throws(StoreError) -> Order {
-        try await operations.updateOrder(orderID, change: change, at: at)
-    }
-    func profile(_ profileID: ProfileID) async throws(StoreError) -> TradingProfile? { try await operations.profile(profileID) }
-    func saveProfile(_ profile: TradingProfile) async throws(StoreError) { try await operations.saveProfile(profile) }
-    func insertAuditRecords(_ records: [BackfillAuditRecord]) async throws(StoreError) { try await operations.insertAuditRecords(records) }
-    func updateAuditDecision(_ key: BackfillAuditKey, from expected: BackfillDecision,
-                             to newDecision: BackfillDecision) async throws(StoreError) -> BackfillAuditRecord {
-        try await operations.updateAuditDecision(key, from: expected, to: newDecision)
-    }
-    func auditRecords(batchID: BackfillBatchID) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await operations.auditRecords(batchID: batchID)
-    }
-    func auditRecords(profileID: ProfileID, decision: BackfillDecision) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await operations.auditRecords(profileID: profileID, decision: decision)
-    }
-    func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
-        try await operations.markBatchReverted(batchID, at: at)
-    }
-    func acquireEntryLock(profileID: ProfileID, symbol: String, owner: EntryLockOwner, ttlMicroseconds: Int64,
-                          now: Timestamp) async throws(StoreError) -> EntryLockAcquisition {
-        try await operations.acquireEntryLock(profileID: profileID, symbol: symbol, owner: owner, ttlMicroseconds: ttlMicroseconds, now: now)
-    }
-    func renewEntryLock(_ lease: EntryLease, ttlMicroseconds: Int64, now: Timestamp) async throws(StoreError) -> EntryLease {
-        try await operations.renewEntryLock(lease, ttlMicroseconds: ttlMicroseconds, now: now)
-    }
-    func releaseEntryLock(_ lease: EntryLease, now: Timestamp) async throws(StoreError) { try await operations.releaseEntryLock(lease, now: now) }
-    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
-        try await operations.entryLock(profileID: profileID, symbol: symbol)
-    }
-    func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
-        try await operations.checkEntryLockFence(lease, now: now)
-    }
-    func recordIfNew(source: String, eventID: String, at: Timestamp) async throws(StoreError) -> Bool {
-        try await operations.recordIfNew(source: source, eventID: eventID, at: at)
-    }
-    func purgeEvents(olderThan cutoff: Timestamp) async throws(StoreError) -> Int { try await operations.purgeEvents(olderThan: cutoff) }
-    func appendExecutionLog(_ record: ExecutionLogRecord) async throws(StoreError) -> ExecutionLogAppend {
-        try await operations.appendExecutionLog(record)
-    }
-    func executionLog(profileID: ProfileID, after: Int64, limit: Int) async throws(StoreError) -> [ExecutionLogEntry] {
-        try await operations.executionLog(profileID: profileID, after: after, limit: limit)
-    }
-    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
-        try await operations.executionLogEntry(entryID)
-    }
-    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
-        try await operations.executionLogHead(profileID: profileID)
-    }
-    func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) { try await operations.appendLedgerEvent(event) }
-    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
-        try await operations.ledgerEvents(after: after, limit: limit)
-    }
-    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? { try await operations.ledgerEvent(for: id) }
-    func lastLedgerSequence() async throws(StoreError) -> UInt64 { try await operations.lastLedgerSequence() }
+    var forwardingTarget: any StoreOperations { operations }
 }
 
-/// The operations of a ``HookedStore``: writes go through its hook, reads straight through.
-struct HookedOperations: StoreTransaction {
+/// The operations of a ``HookedStore``: writes go through its hook, reads are forwarded.
+struct HookedOperations: StoreTransaction, StoreOperationsForwarding {
     let target: any StoreOperations
+    var forwardingTarget: any StoreOperations { target }
     let store: HookedStore
 
     func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome {
         try await store.write("insertOrder") { () throws(StoreError) in try await target.insertOrder(order) }
     }
-    func order(_ orderID: OrderID) async throws(StoreError) -> Order? { try await target.order(orderID) }
-    func orders(matching query: OrderQuery) async throws(StoreError) -> [Order] { try await target.orders(matching: query) }
     func updateOrder(_ orderID: OrderID, change: OrderChange, at: Timestamp) async throws(StoreError) -> Order {
         try await store.write("updateOrder") { () throws(StoreError) in try await target.updateOrder(orderID, change: change, at: at) }
     }
-    func profile(_ profileID: ProfileID) async throws(StoreError) -> TradingProfile? { try await target.profile(profileID) }
     func saveProfile(_ profile: TradingProfile) async throws(StoreError) {
         try await store.write("saveProfile") { () throws(StoreError) in try await target.saveProfile(profile) }
     }
@@ -141,10 +83,6 @@ struct HookedOperations: StoreTransaction {
         try await store.write("updateAuditDecision") { () throws(StoreError) in
             try await target.updateAuditDecision(key, from: expected, to: newDecision)
         }
-    }
-    func auditRecords(batchID: BackfillBatchID) async throws(StoreError) -> [BackfillAuditRecord] { try await target.auditRecords(batchID: batchID) }
-    func auditRecords(profileID: ProfileID, decision: BackfillDecision) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await target.auditRecords(profileID: profileID, decision: decision)
     }
     func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
         try await store.write("markBatchReverted") { () throws(StoreError) in try await target.markBatchReverted(batchID, at: at) }
@@ -163,12 +101,6 @@ struct HookedOperations: StoreTransaction {
     func releaseEntryLock(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
         try await store.write("releaseEntryLock") { () throws(StoreError) in try await target.releaseEntryLock(lease, now: now) }
     }
-    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
-        try await target.entryLock(profileID: profileID, symbol: symbol)
-    }
-    func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
-        try await target.checkEntryLockFence(lease, now: now)
-    }
     func recordIfNew(source: String, eventID: String, at: Timestamp) async throws(StoreError) -> Bool {
         try await store.write("recordIfNew") { () throws(StoreError) in try await target.recordIfNew(source: source, eventID: eventID, at: at) }
     }
@@ -178,23 +110,9 @@ struct HookedOperations: StoreTransaction {
     func appendExecutionLog(_ record: ExecutionLogRecord) async throws(StoreError) -> ExecutionLogAppend {
         try await store.write("appendExecutionLog") { () throws(StoreError) in try await target.appendExecutionLog(record) }
     }
-    func executionLog(profileID: ProfileID, after: Int64, limit: Int) async throws(StoreError) -> [ExecutionLogEntry] {
-        try await target.executionLog(profileID: profileID, after: after, limit: limit)
-    }
-    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
-        try await target.executionLogEntry(entryID)
-    }
-    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
-        try await target.executionLogHead(profileID: profileID)
-    }
     func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) {
         try await store.write("appendLedgerEvent") { () throws(StoreError) in try await target.appendLedgerEvent(event) }
     }
-    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
-        try await target.ledgerEvents(after: after, limit: limit)
-    }
-    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? { try await target.ledgerEvent(for: id) }
-    func lastLedgerSequence() async throws(StoreError) -> UInt64 { try await target.lastLedgerSequence() }
 }
 
 /// Values the coordination tests share.

@@ -137,12 +137,10 @@ enum Flaw: String, CaseIterable, Sendable, CustomStringConvertible {
 }
 
 /// The operations of a store and of a transaction.
-typealias StoreOperations = OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore
-    & ExecutionLogStore & LedgerEventStore
 
 /// An ``InMemoryStore`` with at most one deliberate flaw. The flaws' own bookkeeping sits in a
 /// `Mutex`; every other operation forwards to the sound store (or its transaction).
-final class FlawedStore: Store {
+final class FlawedStore: Store, StoreOperationsForwarding {
     struct FlawState {
         /// Rows the flaws wrote outside the base store, read in preference to its rows.
         var overlay: [OrderID: Order] = [:]
@@ -190,68 +188,7 @@ final class FlawedStore: Store {
         }
     }
 
-    func insertOrder(_ order: Order) async throws(StoreError) -> InsertOutcome { try await operations.insertOrder(order) }
-    func order(_ orderID: OrderID) async throws(StoreError) -> Order? { try await operations.order(orderID) }
-    func orders(matching query: OrderQuery) async throws(StoreError) -> [Order] { try await operations.orders(matching: query) }
-    func updateOrder(_ orderID: OrderID, change: OrderChange, at: Timestamp) async throws(StoreError) -> Order {
-        try await operations.updateOrder(orderID, change: change, at: at)
-    }
-    func profile(_ profileID: ProfileID) async throws(StoreError) -> TradingProfile? { try await operations.profile(profileID) }
-    func saveProfile(_ profile: TradingProfile) async throws(StoreError) { try await operations.saveProfile(profile) }
-    func insertAuditRecords(_ records: [BackfillAuditRecord]) async throws(StoreError) { try await operations.insertAuditRecords(records) }
-    func updateAuditDecision(_ key: BackfillAuditKey, from expected: BackfillDecision,
-                             to newDecision: BackfillDecision) async throws(StoreError) -> BackfillAuditRecord {
-        try await operations.updateAuditDecision(key, from: expected, to: newDecision)
-    }
-    func auditRecords(batchID: BackfillBatchID) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await operations.auditRecords(batchID: batchID)
-    }
-    func auditRecords(profileID: ProfileID, decision: BackfillDecision) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await operations.auditRecords(profileID: profileID, decision: decision)
-    }
-    func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
-        try await operations.markBatchReverted(batchID, at: at)
-    }
-    func acquireEntryLock(profileID: ProfileID, symbol: String, owner: EntryLockOwner, ttlMicroseconds: Int64,
-                          now: Timestamp) async throws(StoreError) -> EntryLockAcquisition {
-        try await operations.acquireEntryLock(profileID: profileID, symbol: symbol, owner: owner, ttlMicroseconds: ttlMicroseconds, now: now)
-    }
-    func renewEntryLock(_ lease: EntryLease, ttlMicroseconds: Int64, now: Timestamp) async throws(StoreError) -> EntryLease {
-        try await operations.renewEntryLock(lease, ttlMicroseconds: ttlMicroseconds, now: now)
-    }
-    func releaseEntryLock(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
-        try await operations.releaseEntryLock(lease, now: now)
-    }
-    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
-        try await operations.entryLock(profileID: profileID, symbol: symbol)
-    }
-    func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
-        try await operations.checkEntryLockFence(lease, now: now)
-    }
-    func recordIfNew(source: String, eventID: String, at: Timestamp) async throws(StoreError) -> Bool {
-        try await operations.recordIfNew(source: source, eventID: eventID, at: at)
-    }
-    func purgeEvents(olderThan cutoff: Timestamp) async throws(StoreError) -> Int {
-        try await operations.purgeEvents(olderThan: cutoff)
-    }
-    func appendExecutionLog(_ record: ExecutionLogRecord) async throws(StoreError) -> ExecutionLogAppend {
-        try await operations.appendExecutionLog(record)
-    }
-    func executionLog(profileID: ProfileID, after: Int64, limit: Int) async throws(StoreError) -> [ExecutionLogEntry] {
-        try await operations.executionLog(profileID: profileID, after: after, limit: limit)
-    }
-    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
-        try await operations.executionLogEntry(entryID)
-    }
-    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
-        try await operations.executionLogHead(profileID: profileID)
-    }
-    func appendLedgerEvent(_ event: LedgerEvent) async throws(StoreError) { try await operations.appendLedgerEvent(event) }
-    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
-        try await operations.ledgerEvents(after: after, limit: limit)
-    }
-    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? { try await operations.ledgerEvent(for: id) }
-    func lastLedgerSequence() async throws(StoreError) -> UInt64 { try await operations.lastLedgerSequence() }
+    var forwardingTarget: any StoreOperations { operations }
 }
 
 /// The order ids a transaction body inserted.
@@ -260,8 +197,9 @@ final class InsertLog: Sendable {
 }
 
 /// The operations of a ``FlawedStore``, against its base store or a transaction of it.
-struct FlawedOperations: StoreTransaction {
+struct FlawedOperations: StoreTransaction, StoreOperationsForwarding {
     let target: any StoreOperations
+    var forwardingTarget: any StoreOperations { target }
     let store: FlawedStore
     var insertLog: InsertLog? = nil
 
@@ -339,14 +277,6 @@ struct FlawedOperations: StoreTransaction {
         }
     }
 
-    func profile(_ profileID: ProfileID) async throws(StoreError) -> TradingProfile? { try await target.profile(profileID) }
-    func saveProfile(_ profile: TradingProfile) async throws(StoreError) { try await target.saveProfile(profile) }
-    func insertAuditRecords(_ records: [BackfillAuditRecord]) async throws(StoreError) { try await target.insertAuditRecords(records) }
-    func updateAuditDecision(_ key: BackfillAuditKey, from expected: BackfillDecision,
-                             to newDecision: BackfillDecision) async throws(StoreError) -> BackfillAuditRecord {
-        try await target.updateAuditDecision(key, from: expected, to: newDecision)
-    }
-
     func auditRecords(batchID: BackfillBatchID) async throws(StoreError) -> [BackfillAuditRecord] {
         let records = try await target.auditRecords(batchID: batchID)
         guard let revertedAt = store.state.withLock({ $0.revertedAt[batchID] }) else { return records }
@@ -355,10 +285,6 @@ struct FlawedOperations: StoreTransaction {
             record.revertedAt = revertedAt
             return record
         }
-    }
-
-    func auditRecords(profileID: ProfileID, decision: BackfillDecision) async throws(StoreError) -> [BackfillAuditRecord] {
-        try await target.auditRecords(profileID: profileID, decision: decision)
     }
 
     func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int {
@@ -397,10 +323,6 @@ struct FlawedOperations: StoreTransaction {
         }
     }
 
-    func entryLock(profileID: ProfileID, symbol: String) async throws(StoreError) -> EntryLease? {
-        try await target.entryLock(profileID: profileID, symbol: symbol)
-    }
-
     func checkEntryLockFence(_ lease: EntryLease, now: Timestamp) async throws(StoreError) {
         if flaw == .fenceNotChecked { return }
         try await target.checkEntryLockFence(lease, now: now)
@@ -413,9 +335,6 @@ struct FlawedOperations: StoreTransaction {
         return flaw == .dedupeAlwaysNew ? true : isNew
     }
 
-    func purgeEvents(olderThan cutoff: Timestamp) async throws(StoreError) -> Int {
-        try await target.purgeEvents(olderThan: cutoff)
-    }
 
     // MARK: Execution log
 
@@ -435,13 +354,6 @@ struct FlawedOperations: StoreTransaction {
         }
     }
 
-    func executionLogEntry(_ entryID: ExecutionLogEntryID) async throws(StoreError) -> ExecutionLogEntry? {
-        try await target.executionLogEntry(entryID)
-    }
-
-    func executionLogHead(profileID: ProfileID) async throws(StoreError) -> ExecutionLogHead? {
-        try await target.executionLogHead(profileID: profileID)
-    }
 
     // MARK: Ledger events
 
@@ -450,17 +362,5 @@ struct FlawedOperations: StoreTransaction {
         // Renumbers the event to the next free sequence instead of refusing it.
         let next = try await target.lastLedgerSequence() + 1
         try await target.appendLedgerEvent(LedgerEvent(sequence: next, operation: event.operation, result: event.result))
-    }
-
-    func ledgerEvents(after: UInt64, limit: Int) async throws(StoreError) -> [LedgerEvent] {
-        try await target.ledgerEvents(after: after, limit: limit)
-    }
-
-    func ledgerEvent(for id: LedgerOperationID) async throws(StoreError) -> LedgerEvent? {
-        try await target.ledgerEvent(for: id)
-    }
-
-    func lastLedgerSequence() async throws(StoreError) -> UInt64 {
-        try await target.lastLedgerSequence()
     }
 }

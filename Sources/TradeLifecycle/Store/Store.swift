@@ -77,17 +77,21 @@ public protocol BackfillAuditStore: Sendable {
     func markBatchReverted(_ batchID: BackfillBatchID, at: Timestamp) async throws(StoreError) -> Int
 }
 
+/// Every operation of a store, without the unit of work: what ``Store`` and
+/// ``StoreTransaction`` both offer, so code that works inside or outside a transaction (or a
+/// wrapper that forwards to either) takes `any StoreOperations`.
+public typealias StoreOperations = OrderStore & ProfileStore & BackfillAuditStore & EntryLockStore & EventDedupeStore
+    & ExecutionLogStore & LedgerEventStore
+
 /// The operations available inside a unit of work (see ``Store/withTransaction(_:)``).
-public protocol StoreTransaction: OrderStore, ProfileStore, BackfillAuditStore, EntryLockStore, EventDedupeStore,
-    ExecutionLogStore, LedgerEventStore {}
+public protocol StoreTransaction: StoreOperations {}
 
 /// Everything the SDK persists, with a unit of work.
 ///
 /// Implementations: ``InMemoryStore`` in the core and `PostgresStore` in
 /// `TradeLifecyclePostgres`. Every implementation must pass the conformance suite of
 /// `TradeLifecycleTesting`.
-public protocol Store: OrderStore, ProfileStore, BackfillAuditStore, EntryLockStore, EventDedupeStore,
-    ExecutionLogStore, LedgerEventStore {
+public protocol Store: StoreOperations {
     /// Whether ``withTransaction(_:)`` is atomic: all of the body's writes or none.
     ///
     /// Callers that must survive a crash between writes (the EXIT backfill's PENDING_APPLY

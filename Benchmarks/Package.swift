@@ -64,6 +64,8 @@ func benchmarkTarget(_ name: String, extra: [Target.Dependency] = [], exclude: [
         dependencies: [
             .product(name: "Benchmark", package: "benchmark"),
             .product(name: "TradeLifecycle", package: "swift-trade-lifecycle"),
+            // SplitMix64: the seeded generator every benchmark makes its inputs with.
+            .product(name: "TradeLifecycleTesting", package: "swift-trade-lifecycle"),
         ] + extra,
         path: "Benchmarks/\(name)",
         exclude: exclude,

@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Many tasks contending for one entry lock, with a shared manual clock that moves while they
 /// work: leases expire, get taken over, renewed, released and abandoned, and every holder tries a
@@ -90,18 +91,6 @@ import TradeLifecycle
         }
     }
 
-    /// A small deterministic generator per task, so a failing run can be replayed.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: UInt64) -> Int { Int(next() % bound) }
-    }
 
     /// The run's observations, shared by its tasks.
     final class Journal: Sendable {
@@ -136,7 +125,7 @@ import TradeLifecycle
             for task in 0..<tasks {
                 group.addTask {
                     let owner = try EntryLockOwner("task-\(task)")
-                    var random = SplitMix64(state: UInt64(task) &* 7919 &+ 1)
+                    var random = SplitMix64(seed: UInt64(task) &* 7919 &+ 1)  // per task, so a failing run replays
                     for attempt in 0..<attempts {
                         journal.state.withLock { $0.attempts += 1 }
                         clock.advance(byMicroseconds: Int64(random.below(3)))
@@ -207,4 +196,9 @@ import TradeLifecycle
         report.liveEntriesAtEnd = orders.filter { $0.action == .entry && $0.status.isLive }.count
         return report
     }
+}
+
+extension SplitMix64 {
+    /// A value in `0..<bound`.
+    mutating func below(_ bound: UInt64) -> Int { Int(next() % bound) }
 }

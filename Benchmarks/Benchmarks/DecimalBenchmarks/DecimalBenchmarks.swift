@@ -9,6 +9,7 @@
 import Benchmark
 import Foundation
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// The inputs of every benchmark, made once, identical for both implementations.
 struct DecimalInputs: Sendable {
@@ -26,7 +27,7 @@ struct DecimalInputs: Sendable {
     static let shared = DecimalInputs(seed: 0x5EED_DEC1)
 
     init(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var texts: [String] = []
         texts.reserveCapacity(Self.count)
         for _ in 0..<Self.count {
@@ -92,19 +93,6 @@ struct DecimalInputs: Sendable {
         var result: UInt64 = 1
         for _ in 0..<exponent { result *= 10 }
         return result
-    }
-}
-
-/// A small deterministic generator, so every run measures the same inputs.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -9,6 +9,7 @@
 import Benchmark
 import Crypto
 import TradeLifecycle
+import TradeLifecycleTesting
 
 struct BackfillKeyInputs: Sendable {
     static let count = BenchmarkScalingFactor.kilo.rawValue
@@ -27,7 +28,7 @@ struct BackfillKeyInputs: Sendable {
     static let shared = BackfillKeyInputs(seed: 0xBF11_0001)
 
     init(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var keys: [Key] = []
         keys.reserveCapacity(Self.count)
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -87,18 +88,6 @@ func baselineBackfillID(_ message: [UInt8]) -> String {
             }
         }
         return 38
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

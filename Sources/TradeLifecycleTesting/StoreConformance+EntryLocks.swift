@@ -30,6 +30,13 @@ extension StoreConformance {
         return lease
     }
 
+    /// `owner` acquires the lock of (`profile`, `symbol`), which must be free.
+    static func acquire(_ owner: EntryLockOwner, _ symbol: String, of profile: ProfileID, ttl: Int64, at now: Timestamp,
+                        _ what: String, _ store: any Store, _ c: CheckContext) async throws -> EntryLease {
+        try acquired(try await store.acquireEntryLock(profileID: profile, symbol: symbol, owner: owner, ttlMicroseconds: ttl, now: now),
+                     what, c)
+    }
+
     /// A lease that names the key and token of `lease` but another owner: what a non-owner has.
     static func impostor(of lease: EntryLease, owner: EntryLockOwner) -> EntryLease {
         EntryLease(profileID: lease.profileID, symbol: lease.symbol, owner: owner, fencingToken: lease.fencingToken,
@@ -43,8 +50,7 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
+        let lease = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
         try c.expectEqual(lease.owner, a, "owner of the lease")
         try c.expectEqual(lease.profileID, profile, "profile of the lease")
         try c.expectEqual(lease.symbol, "BTC-USD", "symbol of the lease")
@@ -74,8 +80,7 @@ extension StoreConformance {
         let a = owner("A", c), b = owner("B", c)
         var tokens: [FencingToken] = []
         func take(_ profile: ProfileID, _ symbol: String, _ who: EntryLockOwner, _ now: Timestamp, _ what: String) async throws -> EntryLease {
-            let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: symbol, owner: who,
-                                                                      ttlMicroseconds: ttl30s, now: now), what, c)
+            let lease = try await acquire(who, symbol, of: profile, ttl: ttl30s, at: now, what, store, c)
             tokens.append(lease.fencingToken)
             return lease
         }
@@ -99,10 +104,8 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let old = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
-        let new = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: b,
-                                                                ttlMicroseconds: ttl30s, now: Fixture.time(30)), "B acquires at A's expiry", c)
+        let old = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
+        let new = try await acquire(b, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.time(30), "B acquires at A's expiry", store, c)
         try c.expect(new.fencingToken > old.fencingToken, "B's token \(new.fencingToken) is not above A's \(old.fencingToken)")
         try c.expectEqual(new.expiresAt, Fixture.time(60), "B's expiry")
         try await c.expectStoreError(.staleFencingToken, "A's fence check after the takeover") {
@@ -128,8 +131,7 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
+        let lease = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
         let renewed = try await store.renewEntryLock(lease, ttlMicroseconds: ttl30s, now: Fixture.time(20))
         try c.expectEqual(renewed.fencingToken, lease.fencingToken, "token after renewal")
         try c.expectEqual(renewed.owner, a, "owner after renewal")
@@ -152,8 +154,7 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c)
-        let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
+        let lease = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
         for (what, now) in [("at expiry", Fixture.time(30)), ("after expiry", Fixture.time(31))] {
             try await c.expectStoreError(.lockNotHeld, "A renews \(what)") {
                 try await store.renewEntryLock(lease, ttlMicroseconds: ttl30s, now: now)
@@ -173,8 +174,7 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
+        let lease = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
         try await c.expectStoreError(.lockNotHeld, "B releases A's lock") {
             try await store.releaseEntryLock(impostor(of: lease, owner: b), now: Fixture.time(1))
         }
@@ -188,8 +188,7 @@ extension StoreConformance {
         try await c.expectStoreError(.staleFencingToken, "A's fence check after its release") {
             try await store.checkEntryLockFence(lease, now: Fixture.time(3))
         }
-        let next = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: b,
-                                                                 ttlMicroseconds: ttl30s, now: Fixture.time(3)), "B acquires after the release", c)
+        let next = try await acquire(b, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.time(3), "B acquires after the release", store, c)
         try c.expect(next.fencingToken > lease.fencingToken, "B's token \(next.fencingToken) is not above A's \(lease.fencingToken)")
     }
 
@@ -200,10 +199,8 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let first = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
-        let second = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                   ttlMicroseconds: ttl30s, now: Fixture.time(5)), "A acquires again", c)
+        let first = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
+        let second = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.time(5), "A acquires again", store, c)
         try c.expect(second.fencingToken > first.fencingToken, "the second token is not above the first")
         try await store.checkEntryLockFence(second, now: Fixture.time(6))
         try await c.expectStoreError(.staleFencingToken, "fence check with A's first token") {
@@ -238,8 +235,7 @@ extension StoreConformance {
         try await c.expectStoreError(.invalidChange, "acquire with a blank symbol") {
             try await store.acquireEntryLock(profileID: profile, symbol: " ", owner: a, ttlMicroseconds: ttl30s, now: Fixture.t0)
         }
-        let lease = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                  ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
+        let lease = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
         try await c.expectStoreError(.invalidChange, "renew with a TTL of 0") {
             try await store.renewEntryLock(lease, ttlMicroseconds: 0, now: Fixture.time(1))
         }
@@ -277,10 +273,8 @@ extension StoreConformance {
     ) { store, c in
         let profile = c.profile("p1")
         let a = owner("A", c), b = owner("B", c)
-        let old = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: a,
-                                                                ttlMicroseconds: ttl30s, now: Fixture.t0), "A acquires", c)
-        let new = try acquired(try await store.acquireEntryLock(profileID: profile, symbol: "BTC-USD", owner: b,
-                                                                ttlMicroseconds: ttl30s, now: Fixture.time(31)), "B takes over", c)
+        let old = try await acquire(a, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.t0, "A acquires", store, c)
+        let new = try await acquire(b, "BTC-USD", of: profile, ttl: ttl30s, at: Fixture.time(31), "B takes over", store, c)
         let stale = try c.order(c.orderID("e-a"), profile: profile, status: .pending)
         try await c.expectStoreError(.staleFencingToken, "A's guarded insert after the takeover") {
             try await store.withTransaction { tx in

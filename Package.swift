@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
         // Adapter dependencies: only TradeLifecyclePostgres uses them.
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // TLS to PostgreSQL (postgres-nio's TLS settings are swift-nio-ssl's).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Observability: TradeLifecycleObservability (logs and metrics of passes and runs).
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -50,6 +52,7 @@ let package = Package(
             dependencies: [
                 "TradeLifecycle",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

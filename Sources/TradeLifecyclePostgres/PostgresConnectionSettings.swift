@@ -24,6 +24,12 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
     /// How long establishing a connection may take before it fails with
     /// ``PostgresStoreError/Code-swift.enum/connectionFailed``.
     public var connectTimeout: Duration
+    /// How the connection is encrypted (libpq's `sslmode`); ``PostgresTLSMode/prefer`` by
+    /// default, as in libpq.
+    public var tlsMode: PostgresTLSMode
+    /// A PEM file of the certificate authorities to trust (libpq's `sslrootcert`), or `nil`
+    /// for the system's; checked by ``PostgresTLSMode/verifyCA`` and ``PostgresTLSMode/verifyFull``.
+    public var rootCertificatePath: String?
 
     /// Creates settings from their parts.
     /// - Parameters:
@@ -33,13 +39,18 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
     ///   - password: The role's password, or `nil`.
     ///   - database: The database to connect to.
     ///   - connectTimeout: The limit for establishing a connection (default 10 seconds).
+    ///   - tlsMode: How the connection is encrypted (default ``PostgresTLSMode/prefer``).
+    ///   - rootCertificatePath: A PEM file of trusted certificate authorities, or `nil` for
+    ///     the system's.
     public init(
         host: String,
         port: Int = 5432,
         username: String,
         password: String?,
         database: String,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10),
+        tlsMode: PostgresTLSMode = .prefer,
+        rootCertificatePath: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -47,14 +58,19 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
         self.password = password
         self.database = database
         self.connectTimeout = connectTimeout
+        self.tlsMode = tlsMode
+        self.rootCertificatePath = rootCertificatePath
     }
 
-    /// Parses a URL of the form `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable]`.
+    /// Parses a URL of the form
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=FILE]`.
     ///
-    /// `postgresql://` is accepted as well. User, password and database may be
-    /// percent-encoded; an IPv6 host is written in brackets (`[::1]`). The port defaults to
-    /// 5432. The only query parameter understood is `sslmode=disable` (TLS is not supported
-    /// yet, so the connection is unencrypted: use it on loopback or a trusted network).
+    /// `postgresql://` is accepted as well. User, password, database and the parameters'
+    /// values may be percent-encoded; an IPv6 host is written in brackets (`[::1]`). The port
+    /// defaults to 5432. `sslmode` is one of libpq's `disable`, `prefer` (the default),
+    /// `require`, `verify-ca`, `verify-full` (see ``PostgresTLSMode``); `sslrootcert` names a
+    /// PEM file of trusted certificate authorities. Other parameters are refused, so a typo is
+    /// not silently ignored.
     ///
     /// - Parameter url: The connection URL.
     /// - Throws: ``PostgresStoreError`` with code
@@ -69,18 +85,24 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
     public var description: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         let passwordPart = password == nil ? "" : ":***"
+        var parameters = tlsMode == .prefer ? [] : ["sslmode=\(tlsMode.rawValue)"]
+        if let rootCertificatePath { parameters.append("sslrootcert=\(rootCertificatePath)") }
         return "postgres://\(username)\(passwordPart)@\(hostPart):\(port)/\(database)"
+            + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
     }
 
-    /// The postgres-nio configuration for these settings.
-    var connectionConfiguration: PostgresConnection.Configuration {
+    /// The postgres-nio configuration of one connection for these settings.
+    ///
+    /// - Throws: ``PostgresStoreError`` with code
+    ///   ``PostgresStoreError/Code-swift.enum/connectionFailed`` when TLS cannot be set up.
+    func connectionConfiguration() throws(PostgresStoreError) -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
             host: host,
             port: port,
             username: username,
             password: password,
             database: database,
-            tls: .disable
+            tls: try connectionTLS()
         )
         configuration.options.connectTimeout = .milliseconds(connectTimeout.wholeMilliseconds)
         return configuration
@@ -167,8 +189,10 @@ enum ConnectionURLParser {
             throw invalid("database: empty")
         }
 
+        var tlsMode = PostgresTLSMode.prefer
+        var rootCertificatePath: String?
         if let query {
-            try checkQuery(query)
+            (tlsMode, rootCertificatePath) = try parseQuery(query)
         }
 
         return PostgresConnectionSettings(
@@ -176,7 +200,9 @@ enum ConnectionURLParser {
             port: port,
             username: username,
             password: password,
-            database: database
+            database: database,
+            tlsMode: tlsMode,
+            rootCertificatePath: rootCertificatePath
         )
     }
 
@@ -230,20 +256,30 @@ enum ConnectionURLParser {
         return (String(host), port)
     }
 
-    private static func checkQuery(_ query: Substring) throws(PostgresStoreError) {
+    private static func parseQuery(_ query: Substring) throws(PostgresStoreError) -> (PostgresTLSMode, String?) {
+        var tlsMode: PostgresTLSMode?
+        var rootCertificatePath: String?
         for parameter in query.split(separator: "&", omittingEmptySubsequences: true) {
             let pieces = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(pieces[0])
-            let value = pieces.count > 1 ? String(pieces[1]) : ""
+            let value = try decode(pieces.count > 1 ? pieces[1] : "", part: "query parameter \(key)", echo: true)
             switch key {
             case "sslmode":
-                guard value == "disable" else {
-                    throw invalid("query parameter sslmode: '\(value)' is not supported (only 'disable'; TLS is not supported yet)")
+                guard tlsMode == nil else { throw invalid("query parameter sslmode: given twice") }
+                guard let mode = PostgresTLSMode(rawValue: value) else {
+                    let known = PostgresTLSMode.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw invalid("query parameter sslmode: '\(value)' is not one of \(known)")
                 }
+                tlsMode = mode
+            case "sslrootcert":
+                guard rootCertificatePath == nil else { throw invalid("query parameter sslrootcert: given twice") }
+                guard !value.isEmpty else { throw invalid("query parameter sslrootcert: empty (expected a PEM file's path)") }
+                rootCertificatePath = value
             default:
-                throw invalid("query parameter '\(key)': not supported (only sslmode=disable)")
+                throw invalid("query parameter '\(key)': not supported (only sslmode and sslrootcert)")
             }
         }
+        return (tlsMode ?? .prefer, rootCertificatePath)
     }
 
     /// Percent-decodes one part. `echo: false` keeps the part's text out of the message.

@@ -51,7 +51,11 @@ struct PostgresConnectionSettingsTests {
         InvalidCase(url: "postgres://u:p@h:5432/", part: "database"),
         InvalidCase(url: "postgres://u:p@h:5432/a/b", part: "database"),
         InvalidCase(url: "postgres://u:p@h/d%zz", part: "database"),
-        InvalidCase(url: "postgres://u:p@h/d?sslmode=require", part: "sslmode"),
+        InvalidCase(url: "postgres://u:p@h/d?sslmode=allow", part: "sslmode: 'allow'"),
+        InvalidCase(url: "postgres://u:p@h/d?sslmode=VERIFY-FULL", part: "sslmode: 'VERIFY-FULL'"),
+        InvalidCase(url: "postgres://u:p@h/d?sslmode=require&sslmode=disable", part: "sslmode: given twice"),
+        InvalidCase(url: "postgres://u:p@h/d?sslrootcert=", part: "sslrootcert: empty"),
+        InvalidCase(url: "postgres://u:p@h/d?sslrootcert=%zz", part: "sslrootcert"),
         InvalidCase(url: "postgres://u:p@h/d?application_name=x", part: "application_name"),
         InvalidCase(url: "postgres://u:p@::1/d", part: "host"),
         InvalidCase(url: "postgres://u:p@[::1/d", part: "host"),
@@ -65,6 +69,21 @@ struct PostgresConnectionSettingsTests {
             guard let error = error as? PostgresStoreError else { return false }
             return error.code == .invalidConnectionURL && error.description.contains(invalid.part)
         }
+    }
+
+    @Test("sslmode takes libpq's values (prefer when absent) and sslrootcert a file path")
+    func tlsParameters() throws {
+        #expect(try PostgresConnectionSettings(url: "postgres://u@h/d").tlsMode == .prefer)
+        for mode in PostgresTLSMode.allCases {
+            let settings = try PostgresConnectionSettings(url: "postgres://u@h/d?sslmode=\(mode.rawValue)")
+            #expect(settings.tlsMode == mode)
+            #expect(settings.rootCertificatePath == nil)
+        }
+        let verified = try PostgresConnectionSettings(url: "postgres://u@h/d?sslrootcert=%2Fetc%2Fca%20roots.pem&sslmode=verify-full")
+        #expect(verified.tlsMode == .verifyFull)
+        #expect(verified.rootCertificatePath == "/etc/ca roots.pem")
+        #expect(verified.description == "postgres://u@h:5432/d?sslmode=verify-full&sslrootcert=/etc/ca roots.pem")
+        #expect(PostgresTLSMode.allCases.map(\.rawValue) == ["disable", "prefer", "require", "verify-ca", "verify-full"])
     }
 
     @Test("a bad password encoding is reported without the password")

@@ -563,7 +563,7 @@ public struct PostgresMigrator: Sendable {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                configuration: settings.connectionConfiguration,
+                configuration: try settings.connectionConfiguration(),
                 id: id,
                 logger: logger
             )

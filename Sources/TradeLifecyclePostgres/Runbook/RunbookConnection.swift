@@ -12,7 +12,7 @@ enum RunbookConnection {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                configuration: settings.connectionConfiguration,
+                configuration: try settings.connectionConfiguration(),
                 id: 1,
                 logger: logger
             )

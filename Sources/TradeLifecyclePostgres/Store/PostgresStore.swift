@@ -326,7 +326,7 @@ extension PostgresConnectionSettings {
     /// The postgres-nio client configuration for these settings.
     func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: clientTLS)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = max(2, maximumConnections)

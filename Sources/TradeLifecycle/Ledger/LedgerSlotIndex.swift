@@ -26,17 +26,32 @@ struct LedgerSlotIndex: Sendable {
     /// Finds the slot whose key has `hash` and for which `matches` says yes.
     @inline(__always)
     func find(_ hash: UInt64, where matches: (Int) -> Bool) -> Int? {
+        find(hash, firstBucket: firstBucket(hash), where: matches)
+    }
+
+    /// The bucket where the search for `hash` starts. Reading it early, together with the
+    /// first buckets of other indexes, lets their cache misses overlap.
+    @inline(__always)
+    func firstBucket(_ hash: UInt64) -> UInt64 {
+        buckets.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & ($0.count &- 1)] }
+    }
+
+    /// Finds the slot whose key has `hash` and for which `matches` says yes, given the bucket
+    /// where the search starts (``firstBucket(_:)``, read from this index as it is now).
+    @inline(__always)
+    func find(_ hash: UInt64, firstBucket: UInt64, where matches: (Int) -> Bool) -> Int? {
         let mask = buckets.count &- 1
         let tag = hash >> 32
         var position = Int(truncatingIfNeeded: hash) & mask
+        var bucket = firstBucket
         while true {
-            let bucket = buckets[position]
             if bucket == 0 { return nil }
             if bucket >> 32 == tag {
                 let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1
                 if matches(slot) { return slot }
             }
             position = (position &+ 1) & mask
+            bucket = buckets[position]
         }
     }
 
@@ -85,6 +100,23 @@ extension LedgerSlotIndex: Equatable {
     }
 }
 
+/// A key's hash and the first bucket of its search in an index, read ahead of the search.
+struct IndexProbe: Sendable {
+    let hash: UInt64
+    let firstBucket: UInt64
+
+    init(hash: UInt64, firstBucket: UInt64 = 0) {
+        self.hash = hash
+        self.firstBucket = firstBucket
+    }
+
+    /// The probe with the first bucket of `index` read.
+    @inline(__always)
+    func reading(_ index: LedgerSlotIndex) -> IndexProbe {
+        IndexProbe(hash: hash, firstBucket: index.firstBucket(hash))
+    }
+}
+
 /// The fixed hash the ledger's indexes use.
 enum LedgerHash {
     private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -117,6 +149,40 @@ enum LedgerHash {
         }
         var contiguous = text
         return contiguous.withUTF8 { combine(hash, bytes: $0) }
+    }
+
+    /// Whether two strings have the same UTF-8 bytes. The ledger matches keys by their bytes
+    /// (as it hashes them), so the id it keeps for a key is byte for byte the one an operation
+    /// names, and the history it puts back together is exactly what was recorded.
+    @inline(__always)
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in sameBytes(left, right) }
+        }
+        if let compared, let same = compared { return same }
+        return lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = lhs.count
+        guard count == rhs.count else { return false }
+        guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
+        if left == right { return true }
+        let leftRaw = UnsafeRawPointer(left)
+        let rightRaw = UnsafeRawPointer(right)
+        var offset = 0
+        while offset &+ 8 <= count {
+            if leftRaw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != rightRaw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+            offset &+= 8
+        }
+        while offset < count {
+            if left[offset] != right[offset] { return false }
+            offset &+= 1
+        }
+        return true
     }
 
     @inline(__always)

@@ -157,7 +157,7 @@ extension CapitalLedger {
     /// - Parameter id: The operation id.
     public func event(for id: LedgerOperationID) -> LedgerEvent? {
         let hash = Self.hash(id)
-        return eventSlot(id, hash, idIndex.firstTag(hash)).map(recordedEvent(at:))
+        return eventSlot(id, hash, idIndex.firstBucket(hash)).map(recordedEvent(at:))
     }
 
     /// The number of recorded events.
@@ -247,29 +247,29 @@ extension CapitalLedger {
         try Self.validateContent(of: operation)
         let id = operation.id
         let idHash = Self.hash(id)
-        // Each case hashes its keys first and reads the first tag of every index it needs
+        // Each case hashes its keys first and reads the first bucket of every index it needs
         // (the id's and the keys') one after the other, so that in a large ledger the cache
         // misses of these independent reads overlap instead of following one another.
         let result: LedgerResult
         var record: EventRecord
         switch operation.kind {
         case .allocate(let profileID, let amount):
-            if let answer = answer(to: operation, idHash, idIndex.firstTag(idHash)) { return answer }
+            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
             let slot: Int
             (result, slot) = try allocate(profileID, amount, id)
             record = EventRecord(id: id.value, kind: .allocate, slot: slot, first: amount.units)
         case .deallocate(let profileID, let amount):
-            if let answer = answer(to: operation, idHash, idIndex.firstTag(idHash)) { return answer }
+            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
             let slot: Int
             (result, slot) = try deallocate(profileID, amount, id)
             record = EventRecord(id: id.value, kind: .deallocate, slot: slot, first: amount.units)
         case .reserveEntry(let profileID, let orderID, let symbol, let tradeID, let side, let quantity, let limitPrice):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
             let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
-            let idTag = idIndex.firstTag(idHash)
+            let idBucket = idIndex.firstBucket(idHash)
             let orderProbe = order.reading(orderIndex)
             let positionProbe = position.reading(positionIndex)
-            if let answer = answer(to: operation, idHash, idTag) { return answer }
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
             let slot: Int
             (result, slot) = try reserveEntry(
                 profileID, orderID, symbol, tradeID, side, quantity, limitPrice, id, orderProbe, positionProbe)
@@ -277,25 +277,25 @@ extension CapitalLedger {
                 id: id.value, kind: .reserveEntry, slot: slot, first: quantity.units, second: limitPrice.units)
         case .fill(let profileID, let orderID, let quantity, let price):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
-            let idTag = idIndex.firstTag(idHash)
+            let idBucket = idIndex.firstBucket(idHash)
             let orderProbe = order.reading(orderIndex)
-            if let answer = answer(to: operation, idHash, idTag) { return answer }
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
             let slot: Int
             (result, slot) = try fill(profileID, orderID, quantity, price, id, orderProbe)
             record = EventRecord(id: id.value, kind: .fill, slot: slot, first: quantity.units, second: price.units)
         case .cancel(let profileID, let orderID):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
-            let idTag = idIndex.firstTag(idHash)
+            let idBucket = idIndex.firstBucket(idHash)
             let orderProbe = order.reading(orderIndex)
-            if let answer = answer(to: operation, idHash, idTag) { return answer }
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
             let slot: Int
             (result, slot) = try cancel(profileID, orderID, id, orderProbe)
             record = EventRecord(id: id.value, kind: .cancel, slot: slot)
         case .exit(let profileID, let symbol, let tradeID, let quantity, let price, let fee):
             let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
-            let idTag = idIndex.firstTag(idHash)
+            let idBucket = idIndex.firstBucket(idHash)
             let positionProbe = position.reading(positionIndex)
-            if let answer = answer(to: operation, idHash, idTag) { return answer }
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
             let slot: Int
             (result, slot) = try exit(profileID, symbol, tradeID, quantity, price, fee, id, positionProbe)
             record = EventRecord(
@@ -314,9 +314,9 @@ extension CapitalLedger {
     /// The answer from the id table when the operation's id is taken: the first differing
     /// field, the recorded refusal again, or `exists`; `nil` when the id is free.
     private func answer(
-        to operation: borrowing LedgerOperation, _ idHash: UInt64, _ firstTag: UInt16
+        to operation: borrowing LedgerOperation, _ idHash: UInt64, _ firstBucket: UInt64
     ) -> LedgerResult? {
-        guard let existing = eventSlot(operation.id, idHash, firstTag) else { return nil }
+        guard let existing = eventSlot(operation.id, idHash, firstBucket) else { return nil }
         let recorded = recordedEvent(at: existing)
         if let difference = recorded.operation.kind.firstDifference(from: operation.kind) {
             return difference
@@ -669,8 +669,8 @@ extension CapitalLedger {
             LedgerHash.combine(LedgerHash.combine(0x05, profileID.rawValue), symbol), tradeID.rawValue))
     }
 
-    private func eventSlot(_ id: LedgerOperationID, _ hash: UInt64, _ firstTag: UInt16) -> Int? {
-        idIndex.find(hash, firstTag: firstTag) { events[$0].id == id.value }
+    private func eventSlot(_ id: LedgerOperationID, _ hash: UInt64, _ firstBucket: UInt64) -> Int? {
+        idIndex.find(hash, firstBucket: firstBucket) { events[$0].id == id.value }
     }
 
     private func profileSlot(_ profileID: ProfileID, _ hash: UInt64) -> Int? {
@@ -678,14 +678,14 @@ extension CapitalLedger {
     }
 
     private func orderSlot(_ profileID: ProfileID, _ orderID: OrderID, _ probe: IndexProbe) -> Int? {
-        orderIndex.find(probe.hash, firstTag: probe.firstTag) {
+        orderIndex.find(probe.hash, firstBucket: probe.firstBucket) {
             LedgerHash.sameBytes(orderIDs[$0].rawValue, orderID.rawValue)
                 && LedgerHash.sameBytes(accountIDs[orders[$0].profileSlot].rawValue, profileID.rawValue)
         }
     }
 
     private func positionSlot(_ profileID: ProfileID, _ symbol: String, _ tradeID: TradeID, _ probe: IndexProbe) -> Int? {
-        positionIndex.find(probe.hash, firstTag: probe.firstTag) {
+        positionIndex.find(probe.hash, firstBucket: probe.firstBucket) {
             LedgerHash.sameBytes(positionKeys[$0].tradeID.rawValue, tradeID.rawValue)
                 && LedgerHash.sameBytes(positionKeys[$0].symbol, symbol)
                 && LedgerHash.sameBytes(accountIDs[positions[$0].profileSlot].rawValue, profileID.rawValue)

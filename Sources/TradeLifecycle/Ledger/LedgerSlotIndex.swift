@@ -8,64 +8,55 @@
 // to collide could make lookups slow (never wrong); the ledger's keys are chosen by the
 // service that owns the profile.
 //
-// Why 16-bit tags in an array of their own: in a large ledger almost every lookup is of a key
-// that is not there yet (a new operation id), and it reads only tags, two bytes per bucket, until
-// an empty one. The tags of a million ids take 4 MB, which stays in the processor's last-level
-// cache where 8-byte buckets (16 MB) did not, so a lookup costs a cache hit instead of a trip to
-// memory. The slot array is read only when a tag matches (1 in 32,768 for a foreign key).
+// Why a bucket holds its slot next to its tag: in a large ledger each new key costs one cache
+// miss on its bucket, and inserting it then writes the same line. Keeping 2-byte tags apart from
+// 4-byte slots makes the searched array smaller but adds a store to a random line of the slot
+// array on every insertion, which measured slower.
 
 /// An index from key hashes to dense slots `0..<count`. Entries are never removed.
 struct LedgerSlotIndex: Sendable {
-    /// Each bucket's tag: 0 when empty, else the hash's high 15 bits with the top bit set.
-    private var tags: [UInt16]
-    /// Each bucket's slot (meaningful where the tag is not 0).
-    private var slots: [UInt32]
-    /// The hash of each slot, in slot order (used to rebuild the buckets when growing).
+    /// Each bucket: 0 when empty, else the hash's high 32 bits above `slot + 1`.
+    private var buckets: [UInt64]
+    /// The hash of each slot, in slot order (used to rebuild `buckets` when growing).
     private var hashes: [UInt64]
 
     init() {
-        tags = Array(repeating: 0, count: 16)
-        slots = Array(repeating: 0, count: 16)
+        buckets = Array(repeating: 0, count: 16)
         hashes = []
     }
 
     /// The number of slots.
     var count: Int { hashes.count }
 
-    @inline(__always)
-    private static func tag(_ hash: UInt64) -> UInt16 {
-        UInt16(truncatingIfNeeded: hash >> 48) | 0x8000
-    }
-
     /// Finds the slot whose key has `hash` and for which `matches` says yes.
     @inline(__always)
     func find(_ hash: UInt64, where matches: (Int) -> Bool) -> Int? {
-        find(hash, firstTag: firstTag(hash), where: matches)
+        find(hash, firstBucket: firstBucket(hash), where: matches)
     }
 
-    /// The tag of the bucket where the search for `hash` starts. Reading it early, together
-    /// with the first tags of other indexes, lets their cache misses overlap.
+    /// The bucket where the search for `hash` starts. Reading it early, together with the
+    /// first buckets of other indexes, lets their cache misses overlap.
     @inline(__always)
-    func firstTag(_ hash: UInt64) -> UInt16 {
-        tags.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & ($0.count &- 1)] }
+    func firstBucket(_ hash: UInt64) -> UInt64 {
+        buckets.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & ($0.count &- 1)] }
     }
 
-    /// Finds the slot whose key has `hash` and for which `matches` says yes, given the tag of
-    /// the bucket where the search starts (``firstTag(_:)``, read from this index as it is now).
+    /// Finds the slot whose key has `hash` and for which `matches` says yes, given the bucket
+    /// where the search starts (``firstBucket(_:)``, read from this index as it is now).
     @inline(__always)
-    func find(_ hash: UInt64, firstTag: UInt16, where matches: (Int) -> Bool) -> Int? {
-        let mask = tags.count &- 1
-        let wanted = Self.tag(hash)
+    func find(_ hash: UInt64, firstBucket: UInt64, where matches: (Int) -> Bool) -> Int? {
+        let mask = buckets.count &- 1
+        let tag = hash >> 32
         var position = Int(truncatingIfNeeded: hash) & mask
-        var tag = firstTag
+        var bucket = firstBucket
         while true {
-            if tag == 0 { return nil }
-            if tag == wanted {
-                let slot = Int(truncatingIfNeeded: slots[position])
+            if bucket == 0 { return nil }
+            if bucket >> 32 == tag {
+                let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1
                 if matches(slot) { return slot }
             }
             position = (position &+ 1) & mask
-            tag = tags[position]
+            bucket = buckets[position]
         }
     }
 
@@ -75,10 +66,10 @@ struct LedgerSlotIndex: Sendable {
     @discardableResult
     mutating func append(_ hash: UInt64) -> Int {
         let slot = hashes.count
-        precondition(slot < Int(UInt32.max), "the capital ledger holds at most 2^32 - 1 entries of one kind")
+        precondition(slot < Int(UInt32.max) - 1, "the capital ledger holds at most 2^32 - 2 entries of one kind")
         hashes.append(hash)
-        if hashes.count &* 2 > tags.count {
-            grow(to: tags.count &* 2)
+        if hashes.count &* 2 > buckets.count {
+            grow(to: buckets.count &* 2)
         } else {
             place(hash, slot: slot)
         }
@@ -88,22 +79,20 @@ struct LedgerSlotIndex: Sendable {
     /// Makes room for `capacity` slots without growing.
     mutating func reserveCapacity(_ capacity: Int) {
         hashes.reserveCapacity(capacity)
-        var size = tags.count
+        var size = buckets.count
         while size < capacity &* 2 { size &*= 2 }
-        if size > tags.count { grow(to: size) }
+        if size > buckets.count { grow(to: size) }
     }
 
     private mutating func place(_ hash: UInt64, slot: Int) {
-        let mask = tags.count &- 1
+        let mask = buckets.count &- 1
         var position = Int(truncatingIfNeeded: hash) & mask
-        while tags[position] != 0 { position = (position &+ 1) & mask }
-        tags[position] = Self.tag(hash)
-        slots[position] = UInt32(truncatingIfNeeded: slot)
+        while buckets[position] != 0 { position = (position &+ 1) & mask }
+        buckets[position] = (hash >> 32) << 32 | UInt64(slot &+ 1)
     }
 
     private mutating func grow(to size: Int) {
-        tags = Array(repeating: 0, count: size)
-        slots = Array(repeating: 0, count: size)
+        buckets = Array(repeating: 0, count: size)
         for (slot, hash) in hashes.enumerated() { place(hash, slot: slot) }
     }
 }
@@ -116,21 +105,20 @@ extension LedgerSlotIndex: Equatable {
     }
 }
 
-/// A key's hash and the tag of the first bucket of its search in an index, read ahead of the
-/// search.
+/// A key's hash and the first bucket of its search in an index, read ahead of the search.
 struct IndexProbe: Sendable {
     let hash: UInt64
-    let firstTag: UInt16
+    let firstBucket: UInt64
 
-    init(hash: UInt64, firstTag: UInt16 = 0) {
+    init(hash: UInt64, firstBucket: UInt64 = 0) {
         self.hash = hash
-        self.firstTag = firstTag
+        self.firstBucket = firstBucket
     }
 
-    /// The probe with the first tag of `index` read.
+    /// The probe with the first bucket of `index` read.
     @inline(__always)
     func reading(_ index: LedgerSlotIndex) -> IndexProbe {
-        IndexProbe(hash: hash, firstTag: index.firstTag(hash))
+        IndexProbe(hash: hash, firstBucket: index.firstBucket(hash))
     }
 }
 

@@ -161,6 +161,17 @@ enum LedgerHash {
     /// names, and the history it puts back together is exactly what was recorded.
     @inline(__always)
     static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        // The same representation (the same storage, or the same small string) is the same
+        // bytes: the common case of an operation naming a key with the string it was created
+        // with, and the first test `String ==` makes too.
+        if unsafeBitCast(lhs, to: (UInt64, UInt64).self) == unsafeBitCast(rhs, to: (UInt64, UInt64).self) {
+            return true
+        }
+        return sameBytesOutOfLine(lhs, rhs)
+    }
+
+    @inline(never)
+    private static func sameBytesOutOfLine(_ lhs: String, _ rhs: String) -> Bool {
         guard lhs.utf8.count == rhs.utf8.count else { return false }
         let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
             rhs.utf8.withContiguousStorageIfAvailable { right in sameBytes(left, right) }

@@ -267,7 +267,7 @@ import TradeLifecycle
     @Test func rebuildRefusesAGapADuplicateAndAnAlteredEvent() throws {
         var ledger = Self.fixture()
         _ = ledger.expectApply(L.exit(10, Self.p1, "BTC-USD", Self.t1, quantity: "1", price: "120"))
-        let history = ledger.history
+        let history = Array(ledger.history)
         #expect(try CapitalLedger.rebuild(from: history.reversed()) == ledger)
 
         var gap = history

@@ -45,7 +45,9 @@
 /// figure released from `reservedForPositions`.
 public struct CapitalLedger: Sendable, Equatable {
     /// Every recorded operation with its result, in sequence order (from 1, without gaps).
-    public private(set) var history: [LedgerEvent] = []
+    ///
+    /// Reading `count` and `last` is constant time; see ``LedgerHistory``.
+    public var history: LedgerHistory { LedgerHistory(self) }
     /// How many facts have left a profile's `available` below zero, over all profiles.
     public private(set) var violationCount = 0
 
@@ -64,6 +66,12 @@ public struct CapitalLedger: Sendable, Equatable {
     private var positionIndex = LedgerSlotIndex()
     private var positionKeys: [PositionKey] = []
     private var positions: [PositionRecord] = []
+    // The history, one record per event (slot = sequence - 1). A `created` event refers to the
+    // account, order or position it created or changed, whose ids the tables above hold, so a
+    // record has no strings and a fixed size; any other recorded event is kept whole in
+    // `unusualEvents`.
+    private var events: [EventRecord] = []
+    private var unusualEvents: [LedgerEvent] = []
 
     /// Creates an empty ledger.
     public init() {}
@@ -73,7 +81,7 @@ public struct CapitalLedger: Sendable, Equatable {
     ///
     /// - Parameter operationCount: The number of operations expected.
     public mutating func reserveCapacity(_ operationCount: Int) {
-        history.reserveCapacity(operationCount)
+        events.reserveCapacity(operationCount)
         idIndex.reserveCapacity(operationCount)
     }
 }
@@ -108,7 +116,8 @@ extension CapitalLedger {
     ///   - orderID: The ENTRY order.
     ///   - profileID: The profile the order belongs to.
     public func reservation(of orderID: OrderID, in profileID: ProfileID) -> OrderReservation? {
-        guard let slot = orderSlot(profileID, orderID, Self.hash(profileID, orderID)) else { return nil }
+        let probe = IndexProbe(hash: Self.hash(profileID, orderID)).reading(orderIndex)
+        guard let slot = orderSlot(profileID, orderID, probe) else { return nil }
         return snapshot(ofOrder: slot)
     }
 
@@ -128,8 +137,8 @@ extension CapitalLedger {
     ///   - tradeID: The trade.
     ///   - profileID: The profile.
     public func position(symbol: String, tradeID: TradeID, in profileID: ProfileID) -> LedgerPosition? {
-        let hash = Self.hash(profileID, symbol, tradeID)
-        guard let slot = positionSlot(profileID, symbol, tradeID, hash) else { return nil }
+        let probe = IndexProbe(hash: Self.hash(profileID, symbol, tradeID)).reading(positionIndex)
+        guard let slot = positionSlot(profileID, symbol, tradeID, probe) else { return nil }
         return snapshot(ofPosition: slot)
     }
 
@@ -147,7 +156,47 @@ extension CapitalLedger {
     ///
     /// - Parameter id: The operation id.
     public func event(for id: LedgerOperationID) -> LedgerEvent? {
-        eventSlot(id, Self.hash(id)).map { history[$0] }
+        let hash = Self.hash(id)
+        return eventSlot(id, hash, idIndex.firstBucket(hash)).map(recordedEvent(at:))
+    }
+
+    /// The number of recorded events.
+    var recordedCount: Int { events.count }
+
+    /// The recorded event at `slot` (sequence `slot + 1`), put back together.
+    func recordedEvent(at slot: Int) -> LedgerEvent {
+        let record = events[slot]
+        let kind: LedgerOperation.Kind
+        switch record.kind {
+        case .unusual:
+            return unusualEvents[record.slot]
+        case .allocate:
+            kind = .allocate(profileID: accountIDs[record.slot], amount: ExactDecimal(units: record.first))
+        case .deallocate:
+            kind = .deallocate(profileID: accountIDs[record.slot], amount: ExactDecimal(units: record.first))
+        case .reserveEntry:
+            let order = orders[record.slot]
+            let key = positionKeys[order.positionSlot]
+            kind = .reserveEntry(
+                profileID: accountIDs[order.profileSlot], orderID: orderIDs[record.slot], symbol: key.symbol,
+                tradeID: key.tradeID, side: order.side, quantity: ExactDecimal(units: record.first),
+                limitPrice: ExactDecimal(units: record.second))
+        case .fill:
+            kind = .fill(
+                profileID: accountIDs[orders[record.slot].profileSlot], orderID: orderIDs[record.slot],
+                quantity: ExactDecimal(units: record.first), price: ExactDecimal(units: record.second))
+        case .cancel:
+            kind = .cancel(profileID: accountIDs[orders[record.slot].profileSlot], orderID: orderIDs[record.slot])
+        case .exit:
+            let key = positionKeys[record.slot]
+            kind = .exit(
+                profileID: accountIDs[positions[record.slot].profileSlot], symbol: key.symbol, tradeID: key.tradeID,
+                quantity: ExactDecimal(units: record.first), price: ExactDecimal(units: record.second),
+                fee: ExactDecimal(units: record.third))
+        }
+        return LedgerEvent(
+            sequence: UInt64(slot + 1), operation: LedgerOperation(id: LedgerOperationID(record.id), kind: kind),
+            result: .created)
     }
 
     private func snapshot(ofOrder slot: Int) -> OrderReservation {
@@ -194,36 +243,86 @@ extension CapitalLedger {
     ///   ``LedgerError/Code/fillExceedsRemainingQuantity`` (fill);
     ///   ``LedgerError/Code/positionNotFound``, ``LedgerError/Code/exitExceedsPositionQuantity``
     ///   (exit); ``LedgerError/Code/overflow`` (any).
-    public mutating func apply(_ operation: consuming LedgerOperation) throws(LedgerError) -> LedgerResult {
+    public mutating func apply(_ operation: borrowing LedgerOperation) throws(LedgerError) -> LedgerResult {
         try Self.validateContent(of: operation)
-        let idHash = Self.hash(operation.id)
-        if let existing = eventSlot(operation.id, idHash) {
-            let recorded = history[existing]
-            if let difference = recorded.operation.kind.firstDifference(from: operation.kind) {
-                return difference
-            }
-            if case .insufficientAvailable = recorded.result { return recorded.result }
-            return .exists
-        }
+        let id = operation.id
+        let idHash = Self.hash(id)
+        // Each case hashes its keys first and reads the first bucket of every index it needs
+        // (the id's and the keys') one after the other, so that in a large ledger the cache
+        // misses of these independent reads overlap instead of following one another.
         let result: LedgerResult
+        var record: EventRecord
         switch operation.kind {
         case .allocate(let profileID, let amount):
-            result = try allocate(profileID, amount, operation.id)
+            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
+            let slot: Int
+            (result, slot) = try allocate(profileID, amount, id)
+            record = EventRecord(id: id.value, kind: .allocate, slot: slot, first: amount.units)
         case .deallocate(let profileID, let amount):
-            result = try deallocate(profileID, amount, operation.id)
+            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
+            let slot: Int
+            (result, slot) = try deallocate(profileID, amount, id)
+            record = EventRecord(id: id.value, kind: .deallocate, slot: slot, first: amount.units)
         case .reserveEntry(let profileID, let orderID, let symbol, let tradeID, let side, let quantity, let limitPrice):
-            result = try reserveEntry(profileID, orderID, symbol, tradeID, side, quantity, limitPrice, operation.id)
+            let order = IndexProbe(hash: Self.hash(profileID, orderID))
+            let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
+            let idBucket = idIndex.firstBucket(idHash)
+            let orderProbe = order.reading(orderIndex)
+            let positionProbe = position.reading(positionIndex)
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            let slot: Int
+            (result, slot) = try reserveEntry(
+                profileID, orderID, symbol, tradeID, side, quantity, limitPrice, id, orderProbe, positionProbe)
+            record = EventRecord(
+                id: id.value, kind: .reserveEntry, slot: slot, first: quantity.units, second: limitPrice.units)
         case .fill(let profileID, let orderID, let quantity, let price):
-            result = try fill(profileID, orderID, quantity, price, operation.id)
+            let order = IndexProbe(hash: Self.hash(profileID, orderID))
+            let idBucket = idIndex.firstBucket(idHash)
+            let orderProbe = order.reading(orderIndex)
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            let slot: Int
+            (result, slot) = try fill(profileID, orderID, quantity, price, id, orderProbe)
+            record = EventRecord(id: id.value, kind: .fill, slot: slot, first: quantity.units, second: price.units)
         case .cancel(let profileID, let orderID):
-            result = try cancel(profileID, orderID, operation.id)
+            let order = IndexProbe(hash: Self.hash(profileID, orderID))
+            let idBucket = idIndex.firstBucket(idHash)
+            let orderProbe = order.reading(orderIndex)
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            let slot: Int
+            (result, slot) = try cancel(profileID, orderID, id, orderProbe)
+            record = EventRecord(id: id.value, kind: .cancel, slot: slot)
         case .exit(let profileID, let symbol, let tradeID, let quantity, let price, let fee):
-            result = try exit(profileID, symbol, tradeID, quantity, price, fee, operation.id)
+            let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
+            let idBucket = idIndex.firstBucket(idHash)
+            let positionProbe = position.reading(positionIndex)
+            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            let slot: Int
+            (result, slot) = try exit(profileID, symbol, tradeID, quantity, price, fee, id, positionProbe)
+            record = EventRecord(
+                id: id.value, kind: .exit, slot: slot, first: quantity.units, second: price.units, third: fee.units)
         }
         // Nothing above threw: record the operation under its id.
+        if case .created = result {} else {
+            record = EventRecord(id: id.value, kind: .unusual, slot: unusualEvents.count)
+            unusualEvents.append(LedgerEvent(sequence: UInt64(events.count + 1), operation: copy operation, result: result))
+        }
         idIndex.append(idHash)
-        history.append(LedgerEvent(sequence: UInt64(history.count + 1), operation: operation, result: result))
+        events.append(record)
         return result
+    }
+
+    /// The answer from the id table when the operation's id is taken: the first differing
+    /// field, the recorded refusal again, or `exists`; `nil` when the id is free.
+    private func answer(
+        to operation: borrowing LedgerOperation, _ idHash: UInt64, _ firstBucket: UInt64
+    ) -> LedgerResult? {
+        guard let existing = eventSlot(operation.id, idHash, firstBucket) else { return nil }
+        let recorded = recordedEvent(at: existing)
+        if let difference = recorded.operation.kind.firstDifference(from: operation.kind) {
+            return difference
+        }
+        if case .insufficientAvailable = recorded.result { return recorded.result }
+        return .exists
     }
 
     /// Rebuilds a ledger from a history by replaying its events in sequence order and checking
@@ -233,15 +332,18 @@ extension CapitalLedger {
     /// The rebuilt ledger equals the one that recorded the history: same balances,
     /// reservations, positions, id table, violation counts and history.
     ///
-    /// - Parameter history: The recorded events, in any order.
+    /// - Parameter history: The recorded events, in any order (an array, or another ledger's
+    ///   ``history``).
     /// - Returns: The ledger.
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/historyOutOfSequence`` when the
     ///   sequence numbers, sorted, are not 1, 2, 3, ... (a duplicate or a lost event), or
     ///   ``LedgerError/Code/historyMismatch`` when an event does not replay to its recorded
     ///   result.
-    public static func rebuild(from history: [LedgerEvent]) throws(LedgerError) -> CapitalLedger {
-        let events = history.indices.dropFirst().allSatisfy({ history[$0 - 1].sequence < history[$0].sequence })
-            ? history : history.sorted { $0.sequence < $1.sequence }
+    public static func rebuild(from history: some Sequence<LedgerEvent>) throws(LedgerError) -> CapitalLedger {
+        var events = Array(history)
+        if !events.indices.dropFirst().allSatisfy({ events[$0 - 1].sequence < events[$0].sequence }) {
+            events.sort { $0.sequence < $1.sequence }
+        }
         var ledger = CapitalLedger()
         ledger.reserveCapacity(events.count)
         for (offset, event) in events.enumerated() {
@@ -259,7 +361,7 @@ extension CapitalLedger {
                     .historyMismatch, operationID: event.id, sequence: event.sequence, field: "result",
                     value: event.result.code.rawValue, detail: "the recorded operation does not replay: \(error.detail)")
             }
-            guard replayed == event.result, ledger.history.count == offset + 1 else {
+            guard replayed == event.result, ledger.events.count == offset + 1 else {
                 throw LedgerError(
                     .historyMismatch, operationID: event.id, sequence: event.sequence, field: "result",
                     value: "\(event.result)", detail: "the operation replays to \(replayed), not to the recorded result")
@@ -329,7 +431,7 @@ extension CapitalLedger {
 
     private mutating func allocate(
         _ profileID: ProfileID, _ amount: ExactDecimal, _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
         let profileHash = Self.hash(profileID)
         let slot = profileSlot(profileID, profileHash)
         let balances = slot.map { accounts[$0].balances } ?? .zero
@@ -339,35 +441,34 @@ extension CapitalLedger {
         accounts[target].balances.allocated = allocated
         accounts[target].balances.available = available
         // Accepted even when `available` stays below zero: an allocation only raises it.
-        return .created
+        return (.created, target)
     }
 
     private mutating func deallocate(
         _ profileID: ProfileID, _ amount: ExactDecimal, _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
         let slot = profileSlot(profileID, Self.hash(profileID))
         let balances = slot.map { accounts[$0].balances } ?? .zero
         let available = try Self.difference(balances.available, amount, "available", id)
         guard let slot, !available.isNegative else {
-            return .insufficientAvailable(available: balances.available, required: amount)
+            return (.insufficientAvailable(available: balances.available, required: amount), -1)
         }
         let allocated = try Self.difference(balances.allocated, amount, "allocated", id)
         accounts[slot].balances.allocated = allocated
         accounts[slot].balances.available = available
-        return .created
+        return (.created, slot)
     }
 
     private mutating func reserveEntry(
         _ profileID: ProfileID, _ orderID: OrderID, _ symbol: String, _ tradeID: TradeID, _ side: PositionSide,
-        _ quantity: ExactDecimal, _ limitPrice: ExactDecimal, _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
-        let orderHash = Self.hash(profileID, orderID)
-        guard orderSlot(profileID, orderID, orderHash) == nil else {
+        _ quantity: ExactDecimal, _ limitPrice: ExactDecimal, _ id: LedgerOperationID, _ order: IndexProbe,
+        _ position: IndexProbe
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
+        guard orderSlot(profileID, orderID, order) == nil else {
             throw LedgerError(.orderExists, operationID: id, field: "order_id", value: orderID.rawValue,
                               detail: "order \(orderID) of profile \(profileID) already has a reservation")
         }
-        let positionHash = Self.hash(profileID, symbol, tradeID)
-        let existingPosition = positionSlot(profileID, symbol, tradeID, positionHash)
+        let existingPosition = positionSlot(profileID, symbol, tradeID, position)
         if let existingPosition {
             let position = positions[existingPosition]
             if position.side != side, position.quantity.isPositive || position.pendingOrderCount > 0 {
@@ -384,7 +485,7 @@ extension CapitalLedger {
         let reserved = try Self.sum(balances.reservedForOrders, amount, "reserved_for_orders", id)
         let available = try Self.difference(balances.available, amount, "available", id)
         if available.isNegative {
-            return .insufficientAvailable(available: balances.available, required: amount)
+            return (.insufficientAvailable(available: balances.available, required: amount), -1)
         }
         // Commit.
         let account = existingAccount ?? openAccount(profileID, profileHash)
@@ -396,24 +497,24 @@ extension CapitalLedger {
             positions[positionSlot].side = side
             positions[positionSlot].pendingOrderCount += 1
         } else {
-            positionSlot = positionIndex.append(positionHash)
+            positionSlot = positionIndex.append(position.hash)
             positionKeys.append(PositionKey(symbol: symbol, tradeID: tradeID))
             positions.append(PositionRecord(
                 profileSlot: account, side: side, quantity: .zero, costBasis: .zero, pendingOrderCount: 1))
         }
-        orderIndex.append(orderHash)
+        let orderSlot = orderIndex.append(order.hash)
         orderIDs.append(orderID)
         orders.append(OrderRecord(
             profileSlot: account, positionSlot: positionSlot, side: side, quantity: quantity, limitPrice: limitPrice,
             reservedAmount: amount, filledQuantity: .zero, remainingAmount: amount, status: .pending))
-        return .created
+        return (.created, orderSlot)
     }
 
     private mutating func fill(
         _ profileID: ProfileID, _ orderID: OrderID, _ quantity: ExactDecimal, _ price: ExactDecimal,
-        _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
-        let slot = try pendingOrderSlot(profileID, orderID, id)
+        _ id: LedgerOperationID, _ probe: IndexProbe
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
+        let slot = try pendingOrderSlot(profileID, orderID, id, probe)
         let order = orders[slot]
         let unfilled = try Self.difference(order.quantity, order.filledQuantity, "unfilled_quantity", id)
         guard quantity <= unfilled else {
@@ -452,13 +553,13 @@ extension CapitalLedger {
         accounts[order.profileSlot].balances.reservedForOrders = reservedForOrders
         accounts[order.profileSlot].balances.reservedForPositions = reservedForPositions
         accounts[order.profileSlot].balances.available = available
-        return concludeFact(profileSlot: order.profileSlot, available: available)
+        return (concludeFact(profileSlot: order.profileSlot, available: available), slot)
     }
 
     private mutating func cancel(
-        _ profileID: ProfileID, _ orderID: OrderID, _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
-        let slot = try pendingOrderSlot(profileID, orderID, id)
+        _ profileID: ProfileID, _ orderID: OrderID, _ id: LedgerOperationID, _ probe: IndexProbe
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
+        let slot = try pendingOrderSlot(profileID, orderID, id, probe)
         let order = orders[slot]
         let balances = accounts[order.profileSlot].balances
         let release = order.remainingAmount
@@ -470,14 +571,14 @@ extension CapitalLedger {
         positions[order.positionSlot].pendingOrderCount -= 1
         accounts[order.profileSlot].balances.reservedForOrders = reservedForOrders
         accounts[order.profileSlot].balances.available = available
-        return concludeFact(profileSlot: order.profileSlot, available: available)
+        return (concludeFact(profileSlot: order.profileSlot, available: available), slot)
     }
 
     private mutating func exit(
         _ profileID: ProfileID, _ symbol: String, _ tradeID: TradeID, _ quantity: ExactDecimal, _ price: ExactDecimal,
-        _ fee: ExactDecimal, _ id: LedgerOperationID
-    ) throws(LedgerError) -> LedgerResult {
-        guard let slot = positionSlot(profileID, symbol, tradeID, Self.hash(profileID, symbol, tradeID)) else {
+        _ fee: ExactDecimal, _ id: LedgerOperationID, _ probe: IndexProbe
+    ) throws(LedgerError) -> (LedgerResult, slot: Int) {
+        guard let slot = positionSlot(profileID, symbol, tradeID, probe) else {
             throw LedgerError(.positionNotFound, operationID: id, field: "trade_id", value: tradeID.rawValue,
                               detail: "profile \(profileID) has no position for trade \(tradeID) of \(symbol)")
         }
@@ -508,14 +609,14 @@ extension CapitalLedger {
         accounts[position.profileSlot].balances.reservedForPositions = reservedForPositions
         accounts[position.profileSlot].balances.realizedPnL = realizedPnL
         accounts[position.profileSlot].balances.available = available
-        return concludeFact(profileSlot: position.profileSlot, available: available)
+        return (concludeFact(profileSlot: position.profileSlot, available: available), slot)
     }
 
     /// The slot of a pending order, or the error for a missing, filled or cancelled one.
     private func pendingOrderSlot(
-        _ profileID: ProfileID, _ orderID: OrderID, _ id: LedgerOperationID
+        _ profileID: ProfileID, _ orderID: OrderID, _ id: LedgerOperationID, _ probe: IndexProbe
     ) throws(LedgerError) -> Int {
-        guard let slot = orderSlot(profileID, orderID, Self.hash(profileID, orderID)) else {
+        guard let slot = orderSlot(profileID, orderID, probe) else {
             throw LedgerError(.orderNotFound, operationID: id, field: "order_id", value: orderID.rawValue,
                               detail: "profile \(profileID) has no reservation for order \(orderID)")
         }
@@ -568,22 +669,26 @@ extension CapitalLedger {
             LedgerHash.combine(LedgerHash.combine(0x05, profileID.rawValue), symbol), tradeID.rawValue))
     }
 
-    private func eventSlot(_ id: LedgerOperationID, _ hash: UInt64) -> Int? {
-        idIndex.find(hash) { history[$0].operation.id == id }
+    private func eventSlot(_ id: LedgerOperationID, _ hash: UInt64, _ firstBucket: UInt64) -> Int? {
+        idIndex.find(hash, firstBucket: firstBucket) { events[$0].id == id.value }
     }
 
     private func profileSlot(_ profileID: ProfileID, _ hash: UInt64) -> Int? {
-        profileIndex.find(hash) { accountIDs[$0] == profileID }
+        profileIndex.find(hash) { LedgerHash.sameBytes(accountIDs[$0].rawValue, profileID.rawValue) }
     }
 
-    private func orderSlot(_ profileID: ProfileID, _ orderID: OrderID, _ hash: UInt64) -> Int? {
-        orderIndex.find(hash) { orderIDs[$0] == orderID && accountIDs[orders[$0].profileSlot] == profileID }
+    private func orderSlot(_ profileID: ProfileID, _ orderID: OrderID, _ probe: IndexProbe) -> Int? {
+        orderIndex.find(probe.hash, firstBucket: probe.firstBucket) {
+            LedgerHash.sameBytes(orderIDs[$0].rawValue, orderID.rawValue)
+                && LedgerHash.sameBytes(accountIDs[orders[$0].profileSlot].rawValue, profileID.rawValue)
+        }
     }
 
-    private func positionSlot(_ profileID: ProfileID, _ symbol: String, _ tradeID: TradeID, _ hash: UInt64) -> Int? {
-        positionIndex.find(hash) {
-            positionKeys[$0].tradeID == tradeID && positionKeys[$0].symbol == symbol
-                && accountIDs[positions[$0].profileSlot] == profileID
+    private func positionSlot(_ profileID: ProfileID, _ symbol: String, _ tradeID: TradeID, _ probe: IndexProbe) -> Int? {
+        positionIndex.find(probe.hash, firstBucket: probe.firstBucket) {
+            LedgerHash.sameBytes(positionKeys[$0].tradeID.rawValue, tradeID.rawValue)
+                && LedgerHash.sameBytes(positionKeys[$0].symbol, symbol)
+                && LedgerHash.sameBytes(accountIDs[positions[$0].profileSlot].rawValue, profileID.rawValue)
         }
     }
 }
@@ -665,6 +770,35 @@ private struct PositionRecord: Sendable, Hashable {
     var costBasis: ExactDecimal
     /// Pending ENTRY orders of this trade: while there are any, the side cannot change.
     var pendingOrderCount: Int
+}
+
+/// One event of the history. A `created` event keeps its figures and the slot of the account
+/// (allocate, deallocate), order (reserve entry, fill, cancel) or position (exit) it applied to;
+/// the ids of its operation are those of that slot. Any other event is kept whole at `slot` of
+/// `unusualEvents`.
+private struct EventRecord: Sendable, Hashable {
+    enum Kind: UInt8, Sendable, Hashable {
+        case allocate, deallocate, reserveEntry, fill, cancel, exit, unusual
+    }
+
+    /// The operation id.
+    let id: UInt128
+    /// Up to three figures of the operation, as units: the amount; the quantity and the limit
+    /// or fill price; the quantity, price and fee of an exit.
+    let first: Int128
+    let second: Int128
+    let third: Int128
+    let slot: Int
+    let kind: Kind
+
+    init(id: UInt128, kind: Kind, slot: Int, first: Int128 = 0, second: Int128 = 0, third: Int128 = 0) {
+        self.id = id
+        self.first = first
+        self.second = second
+        self.third = third
+        self.slot = slot
+        self.kind = kind
+    }
 }
 
 /// The symbol and trade id of a position.

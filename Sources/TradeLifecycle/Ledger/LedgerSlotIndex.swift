@@ -7,6 +7,11 @@
 // fixed, inlined multiply-rotate over the key's UTF-8 bytes. It is not seeded, so keys chosen
 // to collide could make lookups slow (never wrong); the ledger's keys are chosen by the
 // service that owns the profile.
+//
+// Why a bucket holds its slot next to its tag: in a large ledger each new key costs one cache
+// miss on its bucket, and inserting it then writes the same line. Keeping 2-byte tags apart from
+// 4-byte slots makes the searched array smaller but adds a store to a random line of the slot
+// array on every insertion, which measured slower.
 
 /// An index from key hashes to dense slots `0..<count`. Entries are never removed.
 struct LedgerSlotIndex: Sendable {
@@ -26,17 +31,32 @@ struct LedgerSlotIndex: Sendable {
     /// Finds the slot whose key has `hash` and for which `matches` says yes.
     @inline(__always)
     func find(_ hash: UInt64, where matches: (Int) -> Bool) -> Int? {
+        find(hash, firstBucket: firstBucket(hash), where: matches)
+    }
+
+    /// The bucket where the search for `hash` starts. Reading it early, together with the
+    /// first buckets of other indexes, lets their cache misses overlap.
+    @inline(__always)
+    func firstBucket(_ hash: UInt64) -> UInt64 {
+        buckets.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: hash) & ($0.count &- 1)] }
+    }
+
+    /// Finds the slot whose key has `hash` and for which `matches` says yes, given the bucket
+    /// where the search starts (``firstBucket(_:)``, read from this index as it is now).
+    @inline(__always)
+    func find(_ hash: UInt64, firstBucket: UInt64, where matches: (Int) -> Bool) -> Int? {
         let mask = buckets.count &- 1
         let tag = hash >> 32
         var position = Int(truncatingIfNeeded: hash) & mask
+        var bucket = firstBucket
         while true {
-            let bucket = buckets[position]
             if bucket == 0 { return nil }
             if bucket >> 32 == tag {
                 let slot = Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) &- 1
                 if matches(slot) { return slot }
             }
             position = (position &+ 1) & mask
+            bucket = buckets[position]
         }
     }
 
@@ -85,6 +105,23 @@ extension LedgerSlotIndex: Equatable {
     }
 }
 
+/// A key's hash and the first bucket of its search in an index, read ahead of the search.
+struct IndexProbe: Sendable {
+    let hash: UInt64
+    let firstBucket: UInt64
+
+    init(hash: UInt64, firstBucket: UInt64 = 0) {
+        self.hash = hash
+        self.firstBucket = firstBucket
+    }
+
+    /// The probe with the first bucket of `index` read.
+    @inline(__always)
+    func reading(_ index: LedgerSlotIndex) -> IndexProbe {
+        IndexProbe(hash: hash, firstBucket: index.firstBucket(hash))
+    }
+}
+
 /// The fixed hash the ledger's indexes use.
 enum LedgerHash {
     private static let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -117,6 +154,51 @@ enum LedgerHash {
         }
         var contiguous = text
         return contiguous.withUTF8 { combine(hash, bytes: $0) }
+    }
+
+    /// Whether two strings have the same UTF-8 bytes. The ledger matches keys by their bytes
+    /// (as it hashes them), so the id it keeps for a key is byte for byte the one an operation
+    /// names, and the history it puts back together is exactly what was recorded.
+    @inline(__always)
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        // The same representation (the same storage, or the same small string) is the same
+        // bytes: the common case of an operation naming a key with the string it was created
+        // with, and the first test `String ==` makes too.
+        if unsafeBitCast(lhs, to: (UInt64, UInt64).self) == unsafeBitCast(rhs, to: (UInt64, UInt64).self) {
+            return true
+        }
+        return sameBytesOutOfLine(lhs, rhs)
+    }
+
+    @inline(never)
+    private static func sameBytesOutOfLine(_ lhs: String, _ rhs: String) -> Bool {
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in sameBytes(left, right) }
+        }
+        if let compared, let same = compared { return same }
+        return lhs.utf8.elementsEqual(rhs.utf8)
+    }
+
+    @inline(__always)
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = lhs.count
+        guard count == rhs.count else { return false }
+        guard let left = lhs.baseAddress, let right = rhs.baseAddress else { return true }
+        if left == right { return true }
+        let leftRaw = UnsafeRawPointer(left)
+        let rightRaw = UnsafeRawPointer(right)
+        var offset = 0
+        while offset &+ 8 <= count {
+            if leftRaw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != rightRaw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) { return false }
+            offset &+= 8
+        }
+        while offset < count {
+            if left[offset] != right[offset] { return false }
+            offset &+= 1
+        }
+        return true
     }
 
     @inline(__always)

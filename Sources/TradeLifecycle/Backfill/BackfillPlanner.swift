@@ -90,7 +90,12 @@ public enum BackfillPlanner {
         planning.readOrders(orders)
         planning.sortFills()
         planning.evaluateGates(profile: profile, positions: exchange.positions)
-        planning.allocateTaggedFills(knownTradeIDs: analysis.summaries(profileID: profileID).lazy.map(\.key.tradeID))
+        let summaries = analysis.summaries(profileID: profileID)
+        planning.allocateTaggedFills { body in
+            summaries.withUnsafeBufferPointer { summaries in
+                for index in summaries.indices { body(summaries[index].key.tradeID) }
+            }
+        }
         planning.allocateFirstInFirstOut()
         let rows = try planning.rows()
         return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
@@ -322,37 +327,45 @@ struct BackfillPlanning {
 
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
     ///
-    /// - Parameter knownTradeIDs: The trade ids of every lifecycle of the profile (with
-    ///   ``uncountedTradeIDs``, every trade id of its orders), for containment tags.
-    mutating func allocateTaggedFills(knownTradeIDs: some Sequence<TradeID>) {
-        var containment: TradeIDContainmentIndex?
-        for rank in candidates.indices {
-            let fillIndex = Int(candidates[rank])
-            let fill = fills[fillIndex]
-            var tag = BackfillFillTag.untagged
-            if let clientOrderID = fill.clientOrderID {
-                switch clientOrderIDTags[clientOrderID] {
-                case .resolved(let resolved)?:
-                    tag = resolved
-                case .unresolved?, nil:
-                    if containment == nil {
-                        var ids = Array(knownTradeIDs)
-                        ids.append(contentsOf: uncountedTradeIDs)
-                        containment = TradeIDContainmentIndex(ids)
-                    }
-                    tag = Self.containmentTag(containment!.tradeIDs(containedIn: clientOrderID))
-                    clientOrderIDTags[clientOrderID] = .resolved(tag)
+    /// - Parameter knownTradeIDs: Calls its argument with the trade id of every lifecycle of
+    ///   the profile (with ``uncountedTradeIDs``, every trade id of its orders), for
+    ///   containment tags; called only when some client order id needs them.
+    mutating func allocateTaggedFills(knownTradeIDs: ((TradeID) -> Void) -> Void) {
+        // Client order ids that no EXIT order names are tagged by the trade ids they contain.
+        var unresolved: [ClientOrderID] = []
+        for (clientOrderID, tag) in clientOrderIDTags {
+            if case .unresolved = tag { unresolved.append(clientOrderID) }
+        }
+        if !unresolved.isEmpty {
+            let uncounted = uncountedTradeIDs
+            let containment = TradeIDContainmentIndex(clientOrderIDs: unresolved) { body in
+                withoutActuallyEscaping(body) { body in
+                    knownTradeIDs(body)
+                    for tradeID in uncounted { body(tradeID) }
                 }
             }
-            switch tag {
-            case .untagged:
-                pools[Int(poolOfFill[fillIndex])].fills.append(Int32(rank))
-            case .ambiguous:
-                continue
-            case .trade(let tradeID):
-                guard let index = lifecycleIndex(symbol: fill.symbol, tradeID: tradeID),
-                      lifecycles[index].side.closingSide == fill.side else { continue }
-                _ = take(fill.quantity, rank: rank, lifecycle: index)
+            for (index, clientOrderID) in unresolved.enumerated() {
+                clientOrderIDTags[clientOrderID] = .resolved(Self.containmentTag(containment.tradeIDs(containedInClientOrderIDAt: index)))
+            }
+        }
+        let fills = self.fills
+        fills.withUnsafeBufferPointer { fills in
+            for rank in candidates.indices {
+                let fillIndex = Int(candidates[rank])
+                var tag = BackfillFillTag.untagged
+                if let clientOrderID = fills[fillIndex].clientOrderID, case .resolved(let resolved)? = clientOrderIDTags[clientOrderID] {
+                    tag = resolved
+                }
+                switch tag {
+                case .untagged:
+                    pools[Int(poolOfFill[fillIndex])].fills.append(Int32(rank))
+                case .ambiguous:
+                    continue
+                case .trade(let tradeID):
+                    guard let index = lifecycleIndex(symbol: fills[fillIndex].symbol, tradeID: tradeID),
+                          lifecycles[index].side.closingSide == fills[fillIndex].side else { continue }
+                    _ = take(fills[fillIndex].quantity, rank: rank, lifecycle: index)
+                }
             }
         }
     }
@@ -450,7 +463,7 @@ struct BackfillPlanning {
                 continue
             }
             var portions = grouped[groupStart[index]..<groupStart[index + 1]]
-            if portions.count > 1 { portions.sort { portionRanks[$0] < portionRanks[$1] } }
+            if portions.count > 1 { portions.sort { [portionRanks] in portionRanks[$0] < portionRanks[$1] } }
             let firstRow = rows.count
             let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows)
             let remainder = lifecycle.openQuantity.subtractingReportingOverflow(covered).partialValue
@@ -539,9 +552,10 @@ struct BackfillPlanning {
                 existing = rowByKey[mergeKey]
                 if existing == nil { rowByKey[mergeKey] = evidence.count }
             } else {
-                existing = evidence.firstIndex { row in
-                    let other = fills[Int(candidates[Int(row.rank)])]
-                    return other.exchangeOrderID == mergeKey.exchangeOrderID && Self.millisecond(other.filledAt) == mergeKey.millisecond
+                existing = evidence.firstIndex { [fills, candidates] row in
+                    let other = Int(candidates[Int(row.rank)])
+                    return fills[other].exchangeOrderID == mergeKey.exchangeOrderID
+                        && Self.millisecond(fills[other].filledAt) == mergeKey.millisecond
                 }
             }
             if let existing {
@@ -563,7 +577,7 @@ struct BackfillPlanning {
         }
         if evidence.count < portions.count {
             // A merged row takes its latest time: restore the (filled_at, exchange order id) order.
-            evidence.sort { left, right in
+            evidence.sort { [fills, candidates] left, right in
                 if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
                 return fills[Int(candidates[Int(left.rank)])].exchangeOrderID.utf8
                     .lexicographicallyPrecedes(fills[Int(candidates[Int(right.rank)])].exchangeOrderID.utf8)

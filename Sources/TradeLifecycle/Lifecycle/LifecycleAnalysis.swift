@@ -89,8 +89,7 @@ public struct LifecycleAnalysis: Sendable {
     /// - Parameter profileID: The profile.
     public func summaries(profileID: ProfileID) -> ArraySlice<LifecycleSummary> {
         let start = lowerBound { UTF8Order.precedes($0.key.profileID.rawValue, profileID.rawValue) }
-        var end = start
-        while end < summaries.count, UTF8Order.equal(summaries[end].key.profileID.rawValue, profileID.rawValue) { end += 1 }
+        let end = lowerBound { UTF8Order.compare($0.key.profileID.rawValue, profileID.rawValue) <= 0 }
         return summaries[start..<end]
     }
 

@@ -90,12 +90,7 @@ public enum BackfillPlanner {
         planning.readOrders(orders)
         planning.sortFills()
         planning.evaluateGates(profile: profile, positions: exchange.positions)
-        let summaries = analysis.summaries(profileID: profileID)
-        planning.allocateTaggedFills { body in
-            summaries.withUnsafeBufferPointer { summaries in
-                for index in summaries.indices { body(summaries[index].key.tradeID) }
-            }
-        }
+        planning.allocateTaggedFills(knownLifecycles: analysis.summaries(profileID: profileID))
         planning.allocateFirstInFirstOut()
         let rows = try planning.rows()
         return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
@@ -161,11 +156,15 @@ struct BackfillPlanning {
     private var candidates: [Int32] = []
     /// The pool of each fill (by fill index), or -1.
     private var poolOfFill: [Int32]
-    /// Exchange order ids of candidate fills, and those of them on a filled EXIT order.
-    private var candidateExchangeOrderIDs = Set<String>()
+    /// Exchange order ids of candidate fills (a filter: no false negatives).
+    private var candidateExchangeOrderIDs: BackfillTextFilter
+    /// Exchange order ids of filled EXIT orders that may be those of candidate fills: every one
+    /// that is, and maybe others (which no candidate fill has, so they change nothing).
     private var recordedExchangeOrderIDs = Set<String>()
     /// Client order ids of candidate fills and what they tag.
     private var clientOrderIDTags: [ClientOrderID: ClientOrderIDTag] = [:]
+    /// Client order ids of candidate fills (a filter: no false negatives).
+    private var candidateClientOrderIDs: BackfillTextFilter
 
     // Orders.
     private var blockedTradeIDs = Set<TradeID>()
@@ -187,6 +186,8 @@ struct BackfillPlanning {
         remaining = lifecycles.map(\.openQuantity)
         gates = Array(repeating: nil, count: lifecycles.count)
         poolOfFill = Array(repeating: -1, count: fills.count)
+        candidateExchangeOrderIDs = BackfillTextFilter(capacity: fills.count)
+        candidateClientOrderIDs = BackfillTextFilter(capacity: fills.count)
 
         var start = 0
         var tradeCounts: [TradeID: Int] = [:]
@@ -243,6 +244,7 @@ struct BackfillPlanning {
             candidateExchangeOrderIDs.insert(fills[index].exchangeOrderID)
             if let clientOrderID = fills[index].clientOrderID {
                 clientOrderIDTags[clientOrderID] = .unresolved
+                candidateClientOrderIDs.insert(clientOrderID.rawValue)
             }
         }
     }
@@ -256,7 +258,7 @@ struct BackfillPlanning {
                 let status = orders[index].status
                 let isExit = orders[index].action == .exit
                 if isExit, status.countsTowardLifecycle, let exchangeOrderID = orders[index].exchangeOrderID,
-                   candidateExchangeOrderIDs.contains(exchangeOrderID) {
+                   candidateExchangeOrderIDs.mayContain(exchangeOrderID) {
                     recordedExchangeOrderIDs.insert(exchangeOrderID)
                 }
                 // Touch the trade id (a separate allocation) only when it is needed.
@@ -265,6 +267,7 @@ struct BackfillPlanning {
                     if status.isPendingBlocker { blockedTradeIDs.insert(tradeID) }
                 }
                 if isExit, !clientOrderIDTags.isEmpty, let clientOrderID = orders[index].clientOrderID,
+                   candidateClientOrderIDs.mayContain(clientOrderID.rawValue),
                    let tag = clientOrderIDTags[clientOrderID], let tradeID = orders[index].tradeID {
                     switch tag {
                     case .unresolved:
@@ -327,23 +330,17 @@ struct BackfillPlanning {
 
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
     ///
-    /// - Parameter knownTradeIDs: Calls its argument with the trade id of every lifecycle of
-    ///   the profile (with ``uncountedTradeIDs``, every trade id of its orders), for
-    ///   containment tags; called only when some client order id needs them.
-    mutating func allocateTaggedFills(knownTradeIDs: ((TradeID) -> Void) -> Void) {
+    /// - Parameter knownLifecycles: Every lifecycle of the profile: their trade ids, with
+    ///   ``uncountedTradeIDs``, are every trade id of its orders, for containment tags.
+    mutating func allocateTaggedFills(knownLifecycles: ArraySlice<LifecycleSummary>) {
         // Client order ids that no EXIT order names are tagged by the trade ids they contain.
         var unresolved: [ClientOrderID] = []
         for (clientOrderID, tag) in clientOrderIDTags {
             if case .unresolved = tag { unresolved.append(clientOrderID) }
         }
         if !unresolved.isEmpty {
-            let uncounted = uncountedTradeIDs
-            let containment = TradeIDContainmentIndex(clientOrderIDs: unresolved) { body in
-                withoutActuallyEscaping(body) { body in
-                    knownTradeIDs(body)
-                    for tradeID in uncounted { body(tradeID) }
-                }
-            }
+            let containment = TradeIDContainmentIndex(
+                clientOrderIDs: unresolved, tradeIDs: BackfillKnownTradeIDs(summaries: knownLifecycles, uncounted: uncountedTradeIDs))
             for (index, clientOrderID) in unresolved.enumerated() {
                 clientOrderIDTags[clientOrderID] = .resolved(Self.containmentTag(containment.tradeIDs(containedInClientOrderIDAt: index)))
             }

@@ -14,14 +14,13 @@ struct TradeIDContainmentIndex {
     /// The distinct trade ids found in each client order id (by bytes), in the order found.
     private var found: [[TradeID]]
 
-    /// Searches every trade id that `tradeIDs` gives (one given several times counts once) in
-    /// each of `clientOrderIDs`.
+    /// Searches every trade id of `tradeIDs` (one given several times counts once) in each of
+    /// `clientOrderIDs`.
     ///
     /// - Parameters:
     ///   - clientOrderIDs: The client order ids, by index.
-    ///   - tradeIDs: Calls its argument with every trade id; it is called once per distinct
-    ///     trade id length plus once, and must give the same trade ids each time.
-    init(clientOrderIDs: [ClientOrderID], tradeIDs: ((TradeID) -> Void) -> Void) {
+    ///   - tradeIDs: The trade ids.
+    init(clientOrderIDs: [ClientOrderID], tradeIDs: BackfillKnownTradeIDs) {
         found = Array(repeating: [], count: clientOrderIDs.count)
         // The client order ids' bytes one after the other; `starts[i]..<starts[i + 1]` is id i.
         var bytes: [UInt8] = []
@@ -33,13 +32,7 @@ struct TradeIDContainmentIndex {
             longest = Swift.max(longest, starts[starts.count - 1] - starts[starts.count - 2])
         }
         // The lengths a window can have (a native string's UTF-8 count is stored inline).
-        var lengths = Set<Int>()
-        if longest > 0 {
-            tradeIDs { id in
-                let length = id.rawValue.utf8.count
-                if length > 0, length <= longest { lengths.insert(length) }
-            }
-        }
+        let lengths = longest > 0 ? tradeIDs.lengths(upTo: longest) : []
         guard !lengths.isEmpty else { return }
         var ownerOfByte = [Int32](repeating: 0, count: bytes.count)
         for client in clientOrderIDs.indices {
@@ -47,7 +40,7 @@ struct TradeIDContainmentIndex {
         }
         /// The next window (by start) with the same hash, or -1; rebuilt for each length.
         var nextWithSameHash = [Int32](repeating: -1, count: bytes.count)
-        for length in lengths.sorted() {
+        for length in lengths {
             var power: UInt64 = 1
             for _ in 1..<length { power = power &* Self.base }
             var firstByHash: [UInt64: Int32] = [:]
@@ -63,10 +56,10 @@ struct TradeIDContainmentIndex {
                     start += 1
                 }
             }
-            tradeIDs { id in
+            tradeIDs.forEach(length: length) { id in
                 let utf8 = id.rawValue.utf8
-                guard utf8.count == length else { return }
-                var candidate = firstByHash[Self.hash(utf8)] ?? -1
+                let hash = utf8.withContiguousStorageIfAvailable { Self.hash($0) } ?? Self.hash(utf8)
+                var candidate = firstByHash[hash] ?? -1
                 while candidate >= 0 {
                     let start = Int(candidate)
                     if utf8.elementsEqual(bytes[start..<(start + length)]) {
@@ -81,6 +74,12 @@ struct TradeIDContainmentIndex {
         }
     }
 
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0
+        for byte in bytes { hash = hash &* base &+ UInt64(byte) }
+        return hash
+    }
+
     private static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var hash: UInt64 = 0
         for byte in bytes { hash = hash &* base &+ UInt64(byte) }
@@ -91,5 +90,41 @@ struct TradeIDContainmentIndex {
     /// initializer's list, in no particular order.
     func tradeIDs(containedInClientOrderIDAt index: Int) -> [TradeID] {
         found[index]
+    }
+}
+
+/// The trade ids of a profile's orders, for containment tags: those of its lifecycles and
+/// those of its orders that no lifecycle counts. Read in place, so that the many trade ids whose
+/// length no client order id can hold are not touched beyond their (inline) length.
+struct BackfillKnownTradeIDs {
+    /// The profile's lifecycles.
+    let summaries: ArraySlice<LifecycleSummary>
+    /// Trade ids of orders that count toward no lifecycle.
+    let uncounted: Set<TradeID>
+
+    /// The distinct byte lengths of the trade ids, in `1...longest`, ascending.
+    func lengths(upTo longest: Int) -> [Int] {
+        var lengths: [Int] = []
+        var last = -1
+        func note(_ length: Int) {
+            guard length != last else { return }
+            last = length
+            if length > 0, length <= longest, !lengths.contains(length) { lengths.append(length) }
+        }
+        summaries.withUnsafeBufferPointer { summaries in
+            for index in summaries.indices { note(summaries[index].key.tradeID.rawValue.utf8.count) }
+        }
+        for tradeID in uncounted { note(tradeID.rawValue.utf8.count) }
+        return lengths.sorted()
+    }
+
+    /// Calls `body` with every trade id of `length` bytes.
+    func forEach(length: Int, _ body: (TradeID) -> Void) {
+        summaries.withUnsafeBufferPointer { summaries in
+            for index in summaries.indices where summaries[index].key.tradeID.rawValue.utf8.count == length {
+                body(summaries[index].key.tradeID)
+            }
+        }
+        for tradeID in uncounted where tradeID.rawValue.utf8.count == length { body(tradeID) }
     }
 }

@@ -295,7 +295,7 @@ struct BackfillPlanning {
     static func fillPrecedes(_ left: ExchangeFill, _ right: ExchangeFill) -> Bool {
         if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
         if left.exchangeOrderID != right.exchangeOrderID {
-            return left.exchangeOrderID.utf8.lexicographicallyPrecedes(right.exchangeOrderID.utf8)
+            return UTF8Order.precedes(left.exchangeOrderID, right.exchangeOrderID)
         }
         if left.quantity != right.quantity { return left.quantity < right.quantity }
         if left.price != right.price { return left.price < right.price }
@@ -374,7 +374,8 @@ struct BackfillPlanning {
         var high = range.upperBound
         while low < high {
             let middle = low + (high - low) / 2
-            if lifecycles[middle].key.tradeID < tradeID { low = middle + 1 } else { high = middle }
+            // `TradeID <` is UTF-8 byte order, as UTF8Order (which reads the bytes in place).
+            if UTF8Order.precedes(lifecycles[middle].key.tradeID.rawValue, tradeID.rawValue) { low = middle + 1 } else { high = middle }
         }
         return low < range.upperBound && lifecycles[low].key.tradeID == tradeID ? low : nil
     }
@@ -576,8 +577,8 @@ struct BackfillPlanning {
             // A merged row takes its latest time: restore the (filled_at, exchange order id) order.
             evidence.sort { [fills, candidates] left, right in
                 if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
-                return fills[Int(candidates[Int(left.rank)])].exchangeOrderID.utf8
-                    .lexicographicallyPrecedes(fills[Int(candidates[Int(right.rank)])].exchangeOrderID.utf8)
+                return UTF8Order.precedes(fills[Int(candidates[Int(left.rank)])].exchangeOrderID,
+                                          fills[Int(candidates[Int(right.rank)])].exchangeOrderID)
             }
         }
         for row in evidence {

@@ -205,7 +205,7 @@ struct LifecycleAnalysisBuilder {
 
     private var records: [LifecycleRecord] = []
     /// Per record: the key (cold: read when a lifecycle is created, on a long trade id, and at the end).
-    private var keys: [LifecycleKey] = []
+    private var keys: [LifecycleKey?] = []
     /// Per record: the order id of the first ENTRY (cold: written when the first ENTRY changes).
     private var firstEntryOrderIDs: [OrderID?] = []
     /// The key hash of each record, for growing the table.
@@ -298,22 +298,22 @@ struct LifecycleAnalysisBuilder {
         // Stage 2: the keys and their hashes.
         for index in 0..<count {
             let order = base + index
-            guard order.pointee.status.countsTowardLifecycle, let tradeID = order.pointee.tradeID else {
+            guard order.pointee.status.countsTowardLifecycle, order.pointee.tradeID != nil else {
                 pending[index].group = .max
                 continue
             }
             var profileState = seed
-            let profileBytes = KeyHash.mixInline(order.pointee.profileID.rawValue, into: &profileState)
+            let profileBytes = Self.mix(order, .profile, into: &profileState)
             let profile = profiles.number(of: order.pointee.profileID.rawValue, bytes: profileBytes,
                                           hash: KeyHash.finalize(profileState) & hashMask)
             if Int(truncatingIfNeeded: profile) == profileIDs.count { profileIDs.append(order.pointee.profileID) }
             var symbolState = seed
-            let symbolBytes = KeyHash.mixInline(order.pointee.symbol, into: &symbolState)
+            let symbolBytes = Self.mix(order, .symbol, into: &symbolState)
             let symbol = symbols.number(of: order.pointee.symbol, bytes: symbolBytes,
                                         hash: KeyHash.finalize(symbolState) & hashMask)
             let group = UInt64(profile) << 32 | UInt64(symbol)
             var state = seed ^ (group &* 0x9E37_79B9_7F4A_7C15)
-            let trade = KeyHash.mixInline(tradeID.rawValue, into: &state)
+            let trade = Self.mix(order, .trade, into: &state)
             pending[index] = Pending(hash: KeyHash.finalize(state) & hashMask, group: group, trade: trade)
         }
         // Stage 3: the slot each key hash lands on, then the record it points to (its first two
@@ -347,6 +347,51 @@ struct LifecycleAnalysisBuilder {
         }
     }
 
+    /// A text of the key.
+    enum KeyField {
+        case profile, symbol, trade
+    }
+
+    /// ``KeyHash/mix(_:into:)`` of one of an order's key texts, read in place through the
+    /// order's pointer (passing the text itself would retain and release its storage).
+    @inline(__always)
+    private static func mix(_ order: UnsafePointer<Order>, _ field: KeyField, into state: inout UInt64) -> InlineText {
+        var mixed = state
+        let inline: InlineText?
+        switch field {
+        case .profile:
+            inline = order.pointee.profileID.rawValue.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
+            }
+        case .symbol:
+            inline = order.pointee.symbol.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
+            }
+        case .trade:
+            inline = order.pointee.tradeID?.rawValue.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
+            }
+        }
+        if let inline {
+            state = mixed
+            return inline
+        }
+        return mixNonContiguous(order, field, into: &state)
+    }
+
+    /// ``mix(_:_:into:)`` for text without contiguous UTF-8 storage (bridged strings).
+    @inline(never)
+    private static func mixNonContiguous(_ order: UnsafePointer<Order>, _ field: KeyField, into state: inout UInt64) -> InlineText {
+        switch field {
+        case .profile: return KeyHash.mix(order.pointee.profileID.rawValue, into: &state)
+        case .symbol: return KeyHash.mix(order.pointee.symbol, into: &state)
+        case .trade: return KeyHash.mix(order.pointee.tradeID?.rawValue ?? "", into: &state)
+        }
+    }
+
     /// Reads the first and the last byte of `text`'s storage, so that the cache holds them.
     @inline(__always)
     private static func touch(_ text: String) -> UInt64 {
@@ -373,7 +418,7 @@ struct LifecycleAnalysisBuilder {
                    pending.trade.isComplete
                     ? records[index].trade == pending.trade
                     : !records[index].trade.isComplete
-                        && UTF8Order.equal(keys[index].tradeID.rawValue, order.pointee.tradeID?.rawValue ?? "") {
+                        && UTF8Order.equal(keys[index]?.tradeID.rawValue ?? "", order.pointee.tradeID?.rawValue ?? "") {
                     try add(order, toRecord: index)
                     return
                 }
@@ -418,7 +463,7 @@ struct LifecycleAnalysisBuilder {
 
     private func overflowError(_ order: UnsafePointer<Order>, index: Int, sum: String, value: ExactDecimal) -> LifecycleError {
         LifecycleError(.overflow, orderID: order.pointee.orderID,
-                       detail: "lifecycle \(keys[index]): \(sum) \(value) + quantity \(order.pointee.lifecycleQuantity) is out of range")
+                       detail: "lifecycle \(keys[index].map(\.description) ?? ""): \(sum) \(value) + quantity \(order.pointee.lifecycleQuantity) is out of range")
     }
 
     private mutating func grow() {
@@ -457,7 +502,7 @@ struct LifecycleAnalysisBuilder {
             if lhs.group != rhs.group { return lhs.group < rhs.group }
             if lhs.tradePrefix.0 != rhs.tradePrefix.0 { return lhs.tradePrefix.0 < rhs.tradePrefix.0 }
             if lhs.tradePrefix.1 != rhs.tradePrefix.1 { return lhs.tradePrefix.1 < rhs.tradePrefix.1 }
-            return UTF8Order.precedes(keys[lhs.index].tradeID.rawValue, keys[rhs.index].tradeID.rawValue)
+            return UTF8Order.precedes(keys[lhs.index]?.tradeID.rawValue ?? "", keys[rhs.index]?.tradeID.rawValue ?? "")
         }
         return sortKeys.map(\.index)
     }
@@ -471,7 +516,7 @@ struct LifecycleAnalysisBuilder {
         // big-endian packing of the prefix.
         if trade.isComplete { return (trade.word0.byteSwapped, trade.word1.byteSwapped) }
         #endif
-        return UTF8Order.prefix(keys[index].tradeID.rawValue)
+        return UTF8Order.prefix(keys[index]?.tradeID.rawValue ?? "")
     }
 
     consuming func finish(references: [TradeReference]) throws(LifecycleError) -> (summaries: [LifecycleSummary], anomalies: [LifecycleAnomaly]) {
@@ -479,7 +524,13 @@ struct LifecycleAnalysisBuilder {
         summaries.reserveCapacity(records.count)
         var anomalies: [LifecycleAnomaly] = []
         for index in sortedIndices() {
-            let summary = try records[index].summary(key: keys[index], firstEntryOrderID: firstEntryOrderIDs[index])
+            // Moved out rather than copied: no retain and release of each key's texts.
+            var key: LifecycleKey?
+            var firstEntryOrderID: OrderID?
+            swap(&key, &keys[index])
+            swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
+            guard let key else { continue }
+            let summary = try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID)
             let entry = summary.entryQuantity
             let exit = summary.exitQuantity
             if entry.isPositive {
@@ -562,26 +613,6 @@ enum KeyHash {
             mix(UnsafeRawBufferPointer(bytes), into: &state)
             return InlineText(UnsafeRawBufferPointer(bytes))
         } ?? InlineText(UnsafeRawBufferPointer(start: nil, count: 0))
-    }
-
-    /// ``mix(_:into:)`` inlined into the caller for native strings (which keep their bytes
-    /// contiguous), so that hashing an order's texts makes no call and no copy of the text.
-    @inline(__always)
-    static func mixInline(_ text: String, into state: inout UInt64) -> InlineText {
-        var mixed = state
-        if let inline = text.utf8.withContiguousStorageIfAvailable({ bytes -> InlineText in
-            mix(UnsafeRawBufferPointer(bytes), into: &mixed)
-            return InlineText(UnsafeRawBufferPointer(bytes))
-        }) {
-            state = mixed
-            return inline
-        }
-        return mixNonContiguous(text, into: &state)
-    }
-
-    @inline(never)
-    private static func mixNonContiguous(_ text: String, into state: inout UInt64) -> InlineText {
-        mix(text, into: &state)
     }
 
     @inline(__always)

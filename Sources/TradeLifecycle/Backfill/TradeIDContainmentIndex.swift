@@ -31,45 +31,77 @@ struct TradeIDContainmentIndex {
             starts.append(bytes.count)
             longest = Swift.max(longest, starts[starts.count - 1] - starts[starts.count - 2])
         }
-        // The lengths a window can have (a native string's UTF-8 count is stored inline).
-        let lengths = longest > 0 ? tradeIDs.lengths(upTo: longest) : []
-        guard !lengths.isEmpty else { return }
+        guard longest > 0 else { return }
         var ownerOfByte = [Int32](repeating: 0, count: bytes.count)
         for client in clientOrderIDs.indices {
             for offset in starts[client]..<starts[client + 1] { ownerOfByte[offset] = Int32(client) }
         }
-        /// The next window (by start) with the same hash, or -1; rebuilt for each length.
-        var nextWithSameHash = [Int32](repeating: -1, count: bytes.count)
-        for length in lengths {
+
+        /// The windows of one length: an open-addressing table from window hash to the first
+        /// window (start + 1; 0 for an empty slot), and the next window with the same hash by
+        /// start, or -1.
+        struct Table {
+            var slotHashes: [UInt64]
+            var slotStarts: [Int32]
+            var nextWithSameHash: [Int32]
+            var mask: Int { slotHashes.count - 1 }
+
+            /// The slot of `hash`: where it is, or the empty slot where it goes.
+            func slot(of hash: UInt64) -> Int {
+                // The rolling hash's low bits are weak for short windows: mix before masking.
+                var slot = Int(truncatingIfNeeded: ((hash ^ (hash >> 29)) &* 0xBF58_476D_1CE4_E5B9) >> 20) & mask
+                while slotStarts[slot] != 0, slotHashes[slot] != hash { slot = (slot + 1) & mask }
+                return slot
+            }
+        }
+        /// The table of each window length, built when a trade id of that length comes.
+        var tables = [Table?](repeating: nil, count: longest + 1)
+        func buildTable(length: Int) {
             var power: UInt64 = 1
             for _ in 1..<length { power = power &* Self.base }
-            var firstByHash: [UInt64: Int32] = [:]
+            var capacity = 16
+            while capacity < 2 * bytes.count { capacity *= 2 }
+            var table = Table(slotHashes: [UInt64](repeating: 0, count: capacity), slotStarts: [Int32](repeating: 0, count: capacity),
+                              nextWithSameHash: [Int32](repeating: -1, count: bytes.count))
             for client in clientOrderIDs.indices where starts[client + 1] - starts[client] >= length {
                 var start = starts[client]
                 var hash = Self.hash(bytes[start..<(start + length)])
                 while true {
-                    nextWithSameHash[start] = firstByHash[hash] ?? -1
-                    firstByHash[hash] = Int32(start)
+                    let slot = table.slot(of: hash)
+                    table.nextWithSameHash[start] = table.slotStarts[slot] - 1
+                    table.slotHashes[slot] = hash
+                    table.slotStarts[slot] = Int32(start + 1)
                     let end = start + length
                     guard end < starts[client + 1] else { break }
                     hash = (hash &- UInt64(bytes[start]) &* power) &* Self.base &+ UInt64(bytes[end])
                     start += 1
                 }
             }
-            tradeIDs.forEach(length: length) { id in
-                let utf8 = id.rawValue.utf8
-                let hash = utf8.withContiguousStorageIfAvailable { Self.hash($0) } ?? Self.hash(utf8)
-                var candidate = firstByHash[hash] ?? -1
+            tables[length] = table
+        }
+
+        /// The clients whose windows equal the trade id's bytes (the same client at most once).
+        var hits: [Int] = []
+        tradeIDs.forEach(longest: longest) { id in
+            let length = id.count
+            if tables[length] == nil { buildTable(length: length) }
+            hits.removeAll(keepingCapacity: true)
+            if let table = tables[length] {
+                let hash = Self.hash(id)
+                var candidate = table.slotStarts[table.slot(of: hash)] - 1
                 while candidate >= 0 {
                     let start = Int(candidate)
-                    if utf8.elementsEqual(bytes[start..<(start + length)]) {
+                    if id.elementsEqual(bytes[start..<(start + length)]) {
                         let client = Int(ownerOfByte[start])
-                        if !found[client].contains(where: { $0.rawValue.utf8.elementsEqual(utf8) }) {
-                            found[client].append(id)
-                        }
+                        if !hits.contains(client) { hits.append(client) }
                     }
-                    candidate = nextWithSameHash[start]
+                    candidate = table.nextWithSameHash[start]
                 }
+            }
+            return !hits.isEmpty
+        } found: { tradeID in
+            for client in hits where !found[client].contains(where: { $0.rawValue.utf8.elementsEqual(tradeID.rawValue.utf8) }) {
+                found[client].append(tradeID)
             }
         }
     }
@@ -94,37 +126,34 @@ struct TradeIDContainmentIndex {
 }
 
 /// The trade ids of a profile's orders, for containment tags: those of its lifecycles and
-/// those of its orders that no lifecycle counts. Read in place, so that the many trade ids whose
-/// length no client order id can hold are not touched beyond their (inline) length.
+/// those of its orders that no lifecycle counts. Read in place: the texts are hashed where they
+/// are, without retaining them.
 struct BackfillKnownTradeIDs {
     /// The profile's lifecycles.
     let summaries: ArraySlice<LifecycleSummary>
     /// Trade ids of orders that count toward no lifecycle.
     let uncounted: Set<TradeID>
 
-    /// The distinct byte lengths of the trade ids, in `1...longest`, ascending.
-    func lengths(upTo longest: Int) -> [Int] {
-        var lengths: [Int] = []
-        var last = -1
-        func note(_ length: Int) {
-            guard length != last else { return }
-            last = length
-            if length > 0, length <= longest, !lengths.contains(length) { lengths.append(length) }
-        }
+    /// Calls `matches` with the UTF-8 bytes of every trade id of 1 to `longest` bytes, read in
+    /// place, and `found` with the trade id right after `matches` returns `true`.
+    func forEach(longest: Int, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool, found: (TradeID) -> Void) {
         summaries.withUnsafeBufferPointer { summaries in
-            for index in summaries.indices { note(summaries[index].key.tradeID.rawValue.utf8.count) }
-        }
-        for tradeID in uncounted { note(tradeID.rawValue.utf8.count) }
-        return lengths.sorted()
-    }
-
-    /// Calls `body` with every trade id of `length` bytes.
-    func forEach(length: Int, _ body: (TradeID) -> Void) {
-        summaries.withUnsafeBufferPointer { summaries in
-            for index in summaries.indices where summaries[index].key.tradeID.rawValue.utf8.count == length {
-                body(summaries[index].key.tradeID)
+            guard let base = summaries.baseAddress else { return }
+            for index in summaries.indices {
+                let summary = base + index
+                let count = summary.pointee.key.tradeID.rawValue.utf8.count
+                guard count > 0, count <= longest else { continue }
+                let matched = summary.pointee.key.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
+                    ?? Array(summary.pointee.key.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
+                if matched { found(summary.pointee.key.tradeID) }
             }
         }
-        for tradeID in uncounted where tradeID.rawValue.utf8.count == length { body(tradeID) }
+        for tradeID in uncounted {
+            let count = tradeID.rawValue.utf8.count
+            guard count > 0, count <= longest else { continue }
+            let matched = tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
+                ?? Array(tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
+            if matched { found(tradeID) }
+        }
     }
 }

@@ -59,8 +59,10 @@ struct TradeIDContainmentIndex {
         func buildTable(length: Int) {
             var power: UInt64 = 1
             for _ in 1..<length { power = power &* Self.base }
+            var windows = 0
+            for client in clientOrderIDs.indices { windows += Swift.max(0, starts[client + 1] - starts[client] - length + 1) }
             var capacity = 16
-            while capacity < 2 * bytes.count { capacity *= 2 }
+            while capacity < 2 * windows { capacity *= 2 }
             var table = Table(slotHashes: [UInt64](repeating: 0, count: capacity), slotStarts: [Int32](repeating: 0, count: capacity),
                               nextWithSameHash: [Int32](repeating: -1, count: bytes.count))
             for client in clientOrderIDs.indices where starts[client + 1] - starts[client] >= length {

@@ -454,16 +454,20 @@ struct BackfillPlanning {
         var rows: [BackfillPlannedRow] = []
         rows.reserveCapacity(lifecycles.count + portionLifecycles.count)
         var sharedBackfillOrderIDs = Set<OrderID>()
+        /// The evidence rows of the current lifecycle (one buffer for all).
+        var evidence: [EvidenceRow] = []
         for (index, lifecycle) in lifecycles.enumerated() {
             let key = lifecycle.key
             if let gate = gates[index] {
                 rows.append(noGoRow(lifecycle, reason: gate, filledQuantity: nil))
                 continue
             }
-            var portions = grouped[groupStart[index]..<groupStart[index + 1]]
-            if portions.count > 1 { portions.sort { [portionRanks] in portionRanks[$0] < portionRanks[$1] } }
+            let group = groupStart[index]..<groupStart[index + 1]
+            // Sorted in place (a slice taken first would copy itself to sort).
+            if group.count > 1 { grouped[group].sort { [portionRanks] in portionRanks[$0] < portionRanks[$1] } }
+            let portions = grouped[group]
             let firstRow = rows.count
-            let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows)
+            let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows, scratch: &evidence)
             let remainder = lifecycle.openQuantity.subtractingReportingOverflow(covered).partialValue
             switch configuration.dust.classify(remainder: remainder, openQuantity: lifecycle.openQuantity) {
             case .covered:
@@ -528,12 +532,11 @@ struct BackfillPlanning {
     /// exchange order id and `filled_at` millisecond) merged, by (`filled_at`, exchange order id).
     ///
     /// - Returns: The quantity covered.
-    private func appendEvidenceRows(_ lifecycle: LifecycleSummary, portions: ArraySlice<Int>,
-                                    to rows: inout [BackfillPlannedRow]) throws(BackfillError) -> ExactDecimal {
+    private func appendEvidenceRows(_ lifecycle: LifecycleSummary, portions: ArraySlice<Int>, to rows: inout [BackfillPlannedRow],
+                                    scratch evidence: inout [EvidenceRow]) throws(BackfillError) -> ExactDecimal {
         guard !portions.isEmpty else { return .zero }
         let key = lifecycle.key
-        var evidence: [EvidenceRow] = []
-        evidence.reserveCapacity(portions.count)
+        evidence.removeAll(keepingCapacity: true)
         // Rows by BFILL- id key, for lifecycles with many portions (a scan serves the few).
         var rowByKey: [MergeKey: Int] = [:]
         let usesMap = portions.count > 16

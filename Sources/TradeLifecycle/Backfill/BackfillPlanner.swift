@@ -315,12 +315,12 @@ struct BackfillPlanning {
         where position.profileID == profileID && position.quantity.magnitude > configuration.dust.absoluteQuantity {
             notFlatSymbols.insert(position.symbol)
         }
-        for (index, lifecycle) in lifecycles.enumerated() {
+        for index in lifecycles.indices {
             if configuration.requiresPause && !isPaused {
                 gates[index] = .profileNotPaused
-            } else if notFlatSymbols.contains(lifecycle.key.symbol) {
+            } else if !notFlatSymbols.isEmpty && notFlatSymbols.contains(lifecycles[index].key.symbol) {
                 gates[index] = .exchangeNotFlat
-            } else if blockedTradeIDs.contains(lifecycle.key.tradeID) {
+            } else if !blockedTradeIDs.isEmpty && blockedTradeIDs.contains(lifecycles[index].key.tradeID) {
                 gates[index] = .pendingLifecycleBlocker
             }
         }

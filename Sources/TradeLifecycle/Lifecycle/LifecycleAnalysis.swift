@@ -43,10 +43,9 @@ public struct LifecycleAnalysis: Sendable {
     init<Orders: Sequence>(orders: Orders, references: [TradeReference], hashMask: UInt64) throws(LifecycleError)
     where Orders.Element == Order {
         var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
-        // Not captured by a closure here: `finish` then takes the builder's storage over
-        // instead of copying it.
         try builder.add(orders: orders)
-        let result = try builder.finish(references: references)
+        // Consumed, so that `finish` takes the builder's storage over instead of copying it.
+        let result = try (consume builder).finish(references: references)
         summaries = result.summaries
         anomalies = result.anomalies
     }

@@ -43,26 +43,9 @@ public struct LifecycleAnalysis: Sendable {
     init<Orders: Sequence>(orders: Orders, references: [TradeReference], hashMask: UInt64) throws(LifecycleError)
     where Orders.Element == Order {
         var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
-        // Arrays and other contiguous collections are read in place, without copying each order.
-        let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
-            do throws(LifecycleError) {
-                try builder.add(contentsOf: buffer)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        switch failure {
-        case .some(.some(let error)):
-            throw error
-        case .some(.none):
-            break
-        case .none:
-            for order in orders {
-                try builder.add(order)
-            }
-        }
-        let result = try builder.finish(references: references)
+        try builder.add(orders: orders)
+        // Consumed, so that `finish` takes the builder's storage over instead of copying it.
+        let result = try (consume builder).finish(references: references)
         summaries = result.summaries
         anomalies = result.anomalies
     }

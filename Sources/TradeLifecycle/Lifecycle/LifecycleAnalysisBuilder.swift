@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The running sums of one lifecycle: everything adding an order reads or writes, and nothing
 /// else (the key's text and the first ENTRY's order id live in the builder's cold arrays).
 ///
@@ -98,7 +100,7 @@ struct LifecycleRecord {
     }
 
     /// The summary of the lifecycle with this key and first ENTRY.
-    func summary(key: LifecycleKey, firstEntryOrderID: OrderID?) throws(LifecycleError) -> LifecycleSummary {
+    func summary(key: consuming LifecycleKey, firstEntryOrderID: consuming OrderID?) throws(LifecycleError) -> LifecycleSummary {
         // Both sums are in 0...max, so the difference is in -max...max.
         let open = entryQuantity.subtractingReportingOverflow(exitQuantity).partialValue
         var average: ExactDecimal?
@@ -224,6 +226,9 @@ struct LifecycleAnalysisBuilder {
     private let seed: UInt64
     /// What the prefetching reads load, kept so that they are not optimised away.
     private var touched: UInt64 = 0
+    /// Where each analysis leaves ``touched``: a store the optimiser cannot drop, so that it
+    /// cannot drop the reads either. Its value means nothing.
+    private static let touchedSink = Atomic<UInt64>(0)
 
     /// Masks every key hash; all ones except in tests, which make every key collide to check
     /// that keys are told apart by their bytes alone.
@@ -244,11 +249,34 @@ struct LifecycleAnalysisBuilder {
         self.hashMask = hashMask
     }
 
+    /// Adds orders; arrays and other contiguous collections are read in place, without copying
+    /// each order.
+    mutating func add<Orders: Sequence>(orders: Orders) throws(LifecycleError) where Orders.Element == Order {
+        let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
+            do throws(LifecycleError) {
+                try add(contentsOf: buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        switch failure {
+        case .some(.some(let error)):
+            throw error
+        case .some(.none):
+            break
+        case .none:
+            for order in orders {
+                try add(order)
+            }
+        }
+    }
+
     mutating func add(contentsOf orders: UnsafeBufferPointer<Order>) throws(LifecycleError) {
         guard let base = orders.baseAddress else { return }
-        // Room for a lifecycle per four orders up front (address space only until used), so
+        // Room for a lifecycle per two orders up front (address space only until used), so
         // that large inputs rarely move the records while growing.
-        let expected = orders.count / 4
+        let expected = orders.count / 2
         records.reserveCapacity(records.count + expected)
         keys.reserveCapacity(keys.count + expected)
         firstEntryOrderIDs.reserveCapacity(firstEntryOrderIDs.count + expected)
@@ -523,7 +551,27 @@ struct LifecycleAnalysisBuilder {
         var summaries: [LifecycleSummary] = []
         summaries.reserveCapacity(records.count)
         var anomalies: [LifecycleAnomaly] = []
-        for index in sortedIndices() {
+        let order = sortedIndices()
+        // Key order is unrelated to the order of the records: each step first reads the record,
+        // key and first ENTRY a few lifecycles ahead, so that they are fetched in parallel.
+        let lookahead = 8
+        var touched = self.touched
+        for position in order.indices {
+            if position + lookahead < order.count {
+                let ahead = order[position + lookahead]
+                touched &+= records.withUnsafeBufferPointer { records in
+                    records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
+                        &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
+                }
+                // A byte of each, read as raw memory (reading the values would retain their texts).
+                touched &+= keys.withUnsafeBufferPointer { keys in
+                    UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
+                }
+                touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
+                    UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
+                }
+            }
+            let index = order[position]
             // Moved out rather than copied: no retain and release of each key's texts.
             var key: LifecycleKey?
             var firstEntryOrderID: OrderID?
@@ -542,6 +590,7 @@ struct LifecycleAnalysisBuilder {
             }
             summaries.append(summary)
         }
+        Self.touchedSink.store(touched, ordering: .relaxed)
         records = []
         keys = []
         firstEntryOrderIDs = []

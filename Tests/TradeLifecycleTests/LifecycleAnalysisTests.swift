@@ -267,6 +267,51 @@ struct LifecycleAnalysisTests {
         }
     }
 
+    @Test("thousands of lifecycles over many profiles and symbols, long and short texts, agree with the reference query",
+          arguments: [UInt64.max, 0])
+    func manyLifecyclesAgreeWithReferenceQuery(_ hashMask: UInt64) throws {
+        // Enough keys to grow the lifecycle table and the profile and symbol tables several
+        // times, orders spread over many batches, and ids longer than the inline bytes.
+        var random = LifecycleRandom(seed: 0x5EED_0F_11FE)
+        var data = GeneratedLifecycleData(random: &random)
+        data.references = []
+        let profiles = (0..<40).map { index in index % 5 == 0 ? "profile-" + String(repeating: "p", count: 40) + "\(index)" : "p\(index)" }
+        let symbols = (0..<30).map { index in index % 7 == 0 ? "\u{E9}TH-\(index)" : "SYM\(index)-USD" }
+        let trades = (0..<900).map { index in index % 3 == 0 ? "TRD-" + String(repeating: "x", count: 40) + "\(index)" : "TRD-\(index)" }
+        let statuses = ["filled", "filled", "partially_filled", "cancelled"]
+        data.rows = (0..<4_000).map { index in
+            GeneratedLifecycleData.Row(
+                orderID: "o\(index)", profile: profiles.randomElement(using: &random)!,
+                symbol: symbols.randomElement(using: &random)!,
+                trade: Int.random(in: 0..<100, using: &random) < 95 ? trades.randomElement(using: &random)! : nil,
+                action: ["ENTRY", "EXIT", nil].randomElement(using: &random)!,
+                side: [nil, "long", "short"].randomElement(using: &random)!, status: statuses.randomElement(using: &random)!,
+                quantity: Int64.random(in: 1...10_000_000_000, using: &random), qty: nil,
+                price: Bool.random(using: &random) ? Int64.random(in: 1...1_000_000, using: &random) : nil,
+                filledAt: Int64.random(in: 0...40, using: &random), createdAt: Int64.random(in: 0...40, using: &random))
+        }
+        let orders = try data.orders()
+        let analysis = try LifecycleAnalysis(orders: orders.shuffled(using: &random), references: [], hashMask: hashMask)
+        let reference = ReferenceLifecycleQuery(rows: data.rows, references: [])
+        #expect(analysis.summaries.count > 1_000)
+        #expect(analysis.summaries.count == reference.groups.count)
+        for (summary, group) in zip(analysis.summaries, reference.groups) {
+            #expect(summary.key.profileID.rawValue == group.profile && summary.key.symbol == group.symbol
+                && summary.key.tradeID.rawValue == group.trade)
+            #expect(summary.entryQuantity == GeneratedLifecycleData.decimal(quantityUnits: group.entry))
+            #expect(summary.exitQuantity == GeneratedLifecycleData.decimal(quantityUnits: group.exit))
+            #expect(summary.firstEntryOrderID?.rawValue == group.firstEntry?.orderID)
+            #expect(summary.side.rawValue == (group.firstEntry?.side ?? "long"))
+            #expect(summary.averageEntryPrice?.units == group.averagePriceUnits)
+            #expect(summary.lastFilledAt == group.lastFilledAt.map(F.time))
+        }
+        #expect(Set(analysis.anomalies.map(\.description)) == reference.anomalies)
+        // One order at a time (a sequence without contiguous storage) gives the same result.
+        let streamed = try LifecycleAnalysis(orders: AnySequence(orders), references: [], hashMask: hashMask)
+        #expect(streamed.summaries == analysis.summaries)
+        #expect(streamed.anomalies == analysis.anomalies)
+    }
+
     @Test("the analysis agrees with a direct evaluation of the reference detection query on generated data")
     func agreesWithReferenceQuery() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in

@@ -90,7 +90,7 @@ public enum BackfillPlanner {
         planning.readOrders(orders)
         planning.sortFills()
         planning.evaluateGates(profile: profile, positions: exchange.positions)
-        planning.allocateTaggedFills(knownTradeIDs: analysis.summaries(profileID: profileID).lazy.map(\.key.tradeID))
+        planning.allocateTaggedFills(knownLifecycles: analysis.summaries(profileID: profileID))
         planning.allocateFirstInFirstOut()
         let rows = try planning.rows()
         return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
@@ -156,11 +156,15 @@ struct BackfillPlanning {
     private var candidates: [Int32] = []
     /// The pool of each fill (by fill index), or -1.
     private var poolOfFill: [Int32]
-    /// Exchange order ids of candidate fills, and those of them on a filled EXIT order.
-    private var candidateExchangeOrderIDs = Set<String>()
+    /// Exchange order ids of candidate fills (a filter: no false negatives).
+    private var candidateExchangeOrderIDs: BackfillTextFilter
+    /// Exchange order ids of filled EXIT orders that may be those of candidate fills: every one
+    /// that is, and maybe others (which no candidate fill has, so they change nothing).
     private var recordedExchangeOrderIDs = Set<String>()
     /// Client order ids of candidate fills and what they tag.
     private var clientOrderIDTags: [ClientOrderID: ClientOrderIDTag] = [:]
+    /// Client order ids of candidate fills (a filter: no false negatives).
+    private var candidateClientOrderIDs: BackfillTextFilter
 
     // Orders.
     private var blockedTradeIDs = Set<TradeID>()
@@ -182,6 +186,8 @@ struct BackfillPlanning {
         remaining = lifecycles.map(\.openQuantity)
         gates = Array(repeating: nil, count: lifecycles.count)
         poolOfFill = Array(repeating: -1, count: fills.count)
+        candidateExchangeOrderIDs = BackfillTextFilter(capacity: fills.count)
+        candidateClientOrderIDs = BackfillTextFilter(capacity: fills.count)
 
         var start = 0
         var tradeCounts: [TradeID: Int] = [:]
@@ -238,6 +244,7 @@ struct BackfillPlanning {
             candidateExchangeOrderIDs.insert(fills[index].exchangeOrderID)
             if let clientOrderID = fills[index].clientOrderID {
                 clientOrderIDTags[clientOrderID] = .unresolved
+                candidateClientOrderIDs.insert(clientOrderID.rawValue)
             }
         }
     }
@@ -251,7 +258,7 @@ struct BackfillPlanning {
                 let status = orders[index].status
                 let isExit = orders[index].action == .exit
                 if isExit, status.countsTowardLifecycle, let exchangeOrderID = orders[index].exchangeOrderID,
-                   candidateExchangeOrderIDs.contains(exchangeOrderID) {
+                   candidateExchangeOrderIDs.mayContain(exchangeOrderID) {
                     recordedExchangeOrderIDs.insert(exchangeOrderID)
                 }
                 // Touch the trade id (a separate allocation) only when it is needed.
@@ -260,6 +267,7 @@ struct BackfillPlanning {
                     if status.isPendingBlocker { blockedTradeIDs.insert(tradeID) }
                 }
                 if isExit, !clientOrderIDTags.isEmpty, let clientOrderID = orders[index].clientOrderID,
+                   candidateClientOrderIDs.mayContain(clientOrderID.rawValue),
                    let tag = clientOrderIDTags[clientOrderID], let tradeID = orders[index].tradeID {
                     switch tag {
                     case .unresolved:
@@ -287,7 +295,7 @@ struct BackfillPlanning {
     static func fillPrecedes(_ left: ExchangeFill, _ right: ExchangeFill) -> Bool {
         if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
         if left.exchangeOrderID != right.exchangeOrderID {
-            return left.exchangeOrderID.utf8.lexicographicallyPrecedes(right.exchangeOrderID.utf8)
+            return UTF8Order.precedes(left.exchangeOrderID, right.exchangeOrderID)
         }
         if left.quantity != right.quantity { return left.quantity < right.quantity }
         if left.price != right.price { return left.price < right.price }
@@ -307,12 +315,12 @@ struct BackfillPlanning {
         where position.profileID == profileID && position.quantity.magnitude > configuration.dust.absoluteQuantity {
             notFlatSymbols.insert(position.symbol)
         }
-        for (index, lifecycle) in lifecycles.enumerated() {
+        for index in lifecycles.indices {
             if configuration.requiresPause && !isPaused {
                 gates[index] = .profileNotPaused
-            } else if notFlatSymbols.contains(lifecycle.key.symbol) {
+            } else if !notFlatSymbols.isEmpty && notFlatSymbols.contains(lifecycles[index].key.symbol) {
                 gates[index] = .exchangeNotFlat
-            } else if blockedTradeIDs.contains(lifecycle.key.tradeID) {
+            } else if !blockedTradeIDs.isEmpty && blockedTradeIDs.contains(lifecycles[index].key.tradeID) {
                 gates[index] = .pendingLifecycleBlocker
             }
         }
@@ -322,37 +330,39 @@ struct BackfillPlanning {
 
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
     ///
-    /// - Parameter knownTradeIDs: The trade ids of every lifecycle of the profile (with
-    ///   ``uncountedTradeIDs``, every trade id of its orders), for containment tags.
-    mutating func allocateTaggedFills(knownTradeIDs: some Sequence<TradeID>) {
-        var containment: TradeIDContainmentIndex?
-        for rank in candidates.indices {
-            let fillIndex = Int(candidates[rank])
-            let fill = fills[fillIndex]
-            var tag = BackfillFillTag.untagged
-            if let clientOrderID = fill.clientOrderID {
-                switch clientOrderIDTags[clientOrderID] {
-                case .resolved(let resolved)?:
-                    tag = resolved
-                case .unresolved?, nil:
-                    if containment == nil {
-                        var ids = Array(knownTradeIDs)
-                        ids.append(contentsOf: uncountedTradeIDs)
-                        containment = TradeIDContainmentIndex(ids)
-                    }
-                    tag = Self.containmentTag(containment!.tradeIDs(containedIn: clientOrderID))
-                    clientOrderIDTags[clientOrderID] = .resolved(tag)
-                }
+    /// - Parameter knownLifecycles: Every lifecycle of the profile: their trade ids, with
+    ///   ``uncountedTradeIDs``, are every trade id of its orders, for containment tags.
+    mutating func allocateTaggedFills(knownLifecycles: ArraySlice<LifecycleSummary>) {
+        // Client order ids that no EXIT order names are tagged by the trade ids they contain.
+        var unresolved: [ClientOrderID] = []
+        for (clientOrderID, tag) in clientOrderIDTags {
+            if case .unresolved = tag { unresolved.append(clientOrderID) }
+        }
+        if !unresolved.isEmpty {
+            let containment = TradeIDContainmentIndex(
+                clientOrderIDs: unresolved, tradeIDs: BackfillKnownTradeIDs(summaries: knownLifecycles, uncounted: uncountedTradeIDs))
+            for (index, clientOrderID) in unresolved.enumerated() {
+                clientOrderIDTags[clientOrderID] = .resolved(Self.containmentTag(containment.tradeIDs(containedInClientOrderIDAt: index)))
             }
-            switch tag {
-            case .untagged:
-                pools[Int(poolOfFill[fillIndex])].fills.append(Int32(rank))
-            case .ambiguous:
-                continue
-            case .trade(let tradeID):
-                guard let index = lifecycleIndex(symbol: fill.symbol, tradeID: tradeID),
-                      lifecycles[index].side.closingSide == fill.side else { continue }
-                _ = take(fill.quantity, rank: rank, lifecycle: index)
+        }
+        let fills = self.fills
+        fills.withUnsafeBufferPointer { fills in
+            for rank in candidates.indices {
+                let fillIndex = Int(candidates[rank])
+                var tag = BackfillFillTag.untagged
+                if let clientOrderID = fills[fillIndex].clientOrderID, case .resolved(let resolved)? = clientOrderIDTags[clientOrderID] {
+                    tag = resolved
+                }
+                switch tag {
+                case .untagged:
+                    pools[Int(poolOfFill[fillIndex])].fills.append(Int32(rank))
+                case .ambiguous:
+                    continue
+                case .trade(let tradeID):
+                    guard let index = lifecycleIndex(symbol: fills[fillIndex].symbol, tradeID: tradeID),
+                          lifecycles[index].side.closingSide == fills[fillIndex].side else { continue }
+                    _ = take(fills[fillIndex].quantity, rank: rank, lifecycle: index)
+                }
             }
         }
     }
@@ -364,7 +374,8 @@ struct BackfillPlanning {
         var high = range.upperBound
         while low < high {
             let middle = low + (high - low) / 2
-            if lifecycles[middle].key.tradeID < tradeID { low = middle + 1 } else { high = middle }
+            // `TradeID <` is UTF-8 byte order, as UTF8Order (which reads the bytes in place).
+            if UTF8Order.precedes(lifecycles[middle].key.tradeID.rawValue, tradeID.rawValue) { low = middle + 1 } else { high = middle }
         }
         return low < range.upperBound && lifecycles[low].key.tradeID == tradeID ? low : nil
     }
@@ -443,16 +454,20 @@ struct BackfillPlanning {
         var rows: [BackfillPlannedRow] = []
         rows.reserveCapacity(lifecycles.count + portionLifecycles.count)
         var sharedBackfillOrderIDs = Set<OrderID>()
+        /// The evidence rows of the current lifecycle (one buffer for all).
+        var evidence: [EvidenceRow] = []
         for (index, lifecycle) in lifecycles.enumerated() {
             let key = lifecycle.key
             if let gate = gates[index] {
                 rows.append(noGoRow(lifecycle, reason: gate, filledQuantity: nil))
                 continue
             }
-            var portions = grouped[groupStart[index]..<groupStart[index + 1]]
-            if portions.count > 1 { portions.sort { portionRanks[$0] < portionRanks[$1] } }
+            let group = groupStart[index]..<groupStart[index + 1]
+            // Sorted in place (a slice taken first would copy itself to sort).
+            if group.count > 1 { grouped[group].sort { [portionRanks] in portionRanks[$0] < portionRanks[$1] } }
+            let portions = grouped[group]
             let firstRow = rows.count
-            let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows)
+            let covered = try appendEvidenceRows(lifecycle, portions: portions, to: &rows, scratch: &evidence)
             let remainder = lifecycle.openQuantity.subtractingReportingOverflow(covered).partialValue
             switch configuration.dust.classify(remainder: remainder, openQuantity: lifecycle.openQuantity) {
             case .covered:
@@ -517,12 +532,11 @@ struct BackfillPlanning {
     /// exchange order id and `filled_at` millisecond) merged, by (`filled_at`, exchange order id).
     ///
     /// - Returns: The quantity covered.
-    private func appendEvidenceRows(_ lifecycle: LifecycleSummary, portions: ArraySlice<Int>,
-                                    to rows: inout [BackfillPlannedRow]) throws(BackfillError) -> ExactDecimal {
+    private func appendEvidenceRows(_ lifecycle: LifecycleSummary, portions: ArraySlice<Int>, to rows: inout [BackfillPlannedRow],
+                                    scratch evidence: inout [EvidenceRow]) throws(BackfillError) -> ExactDecimal {
         guard !portions.isEmpty else { return .zero }
         let key = lifecycle.key
-        var evidence: [EvidenceRow] = []
-        evidence.reserveCapacity(portions.count)
+        evidence.removeAll(keepingCapacity: true)
         // Rows by BFILL- id key, for lifecycles with many portions (a scan serves the few).
         var rowByKey: [MergeKey: Int] = [:]
         let usesMap = portions.count > 16
@@ -539,9 +553,10 @@ struct BackfillPlanning {
                 existing = rowByKey[mergeKey]
                 if existing == nil { rowByKey[mergeKey] = evidence.count }
             } else {
-                existing = evidence.firstIndex { row in
-                    let other = fills[Int(candidates[Int(row.rank)])]
-                    return other.exchangeOrderID == mergeKey.exchangeOrderID && Self.millisecond(other.filledAt) == mergeKey.millisecond
+                existing = evidence.firstIndex { [fills, candidates] row in
+                    let other = Int(candidates[Int(row.rank)])
+                    return fills[other].exchangeOrderID == mergeKey.exchangeOrderID
+                        && Self.millisecond(fills[other].filledAt) == mergeKey.millisecond
                 }
             }
             if let existing {
@@ -563,10 +578,10 @@ struct BackfillPlanning {
         }
         if evidence.count < portions.count {
             // A merged row takes its latest time: restore the (filled_at, exchange order id) order.
-            evidence.sort { left, right in
+            evidence.sort { [fills, candidates] left, right in
                 if left.filledAt != right.filledAt { return left.filledAt < right.filledAt }
-                return fills[Int(candidates[Int(left.rank)])].exchangeOrderID.utf8
-                    .lexicographicallyPrecedes(fills[Int(candidates[Int(right.rank)])].exchangeOrderID.utf8)
+                return UTF8Order.precedes(fills[Int(candidates[Int(left.rank)])].exchangeOrderID,
+                                          fills[Int(candidates[Int(right.rank)])].exchangeOrderID)
             }
         }
         for row in evidence {

@@ -43,26 +43,9 @@ public struct LifecycleAnalysis: Sendable {
     init<Orders: Sequence>(orders: Orders, references: [TradeReference], hashMask: UInt64) throws(LifecycleError)
     where Orders.Element == Order {
         var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
-        // Arrays and other contiguous collections are read in place, without copying each order.
-        let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
-            do throws(LifecycleError) {
-                try builder.add(contentsOf: buffer)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        switch failure {
-        case .some(.some(let error)):
-            throw error
-        case .some(.none):
-            break
-        case .none:
-            for order in orders {
-                try builder.add(order)
-            }
-        }
-        let result = try builder.finish(references: references)
+        try builder.add(orders: orders)
+        // Consumed, so that `finish` takes the builder's storage over instead of copying it.
+        let result = try (consume builder).finish(references: references)
         summaries = result.summaries
         anomalies = result.anomalies
     }
@@ -89,8 +72,7 @@ public struct LifecycleAnalysis: Sendable {
     /// - Parameter profileID: The profile.
     public func summaries(profileID: ProfileID) -> ArraySlice<LifecycleSummary> {
         let start = lowerBound { UTF8Order.precedes($0.key.profileID.rawValue, profileID.rawValue) }
-        var end = start
-        while end < summaries.count, UTF8Order.equal(summaries[end].key.profileID.rawValue, profileID.rawValue) { end += 1 }
+        let end = lowerBound { UTF8Order.compare($0.key.profileID.rawValue, profileID.rawValue) <= 0 }
         return summaries[start..<end]
     }
 

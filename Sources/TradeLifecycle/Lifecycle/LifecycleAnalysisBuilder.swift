@@ -1,16 +1,25 @@
-/// The running sums of one lifecycle.
-struct LifecycleAccumulator {
-    let key: LifecycleKey
+import Synchronization
+
+/// The running sums of one lifecycle: everything adding an order reads or writes, and nothing
+/// else (the key's text and the first ENTRY's order id live in the builder's cold arrays).
+///
+/// The layout keeps what matching an order reads (the trade id's bytes, the profile and symbol
+/// numbers) and the quantity sums in the first 128 bytes; the weighted price sums, which only
+/// priced ENTRY orders touch, come last.
+struct LifecycleRecord {
     /// The trade id's bytes kept inline, so that matching an order does not read the key's text.
-    let tradeBytes: InlineText
+    let trade: InlineText
+    /// The profile's number in the upper 32 bits, the symbol's in the lower 32 (see ``InternTable``).
+    let group: UInt64
+    var lastFilledAt: Int64 = 0
     var entryQuantity: ExactDecimal = .zero
     var exitQuantity: ExactDecimal = .zero
-    var firstEntryOrderID: OrderID?
-    var firstEntryAt = Timestamp(microsecondsSinceEpoch: 0)
-    var firstEntrySide: PositionSide?
-    var lastFilledAt: Timestamp?
     /// Sum of quantity units of the priced ENTRY orders.
     var pricedQuantityUnits: UInt128 = 0
+    var firstEntryAt: Int64 = 0
+    var hasLastFilledAt = false
+    var hasFirstEntry = false
+    var firstEntrySide: PositionSide?
     /// Sum of quantity units times price units of the priced ENTRY orders, as 256 bits. Every
     /// priced quantity is part of entry_qty, which fits in 127 bits, so the sum of quantity
     /// units stays below 2^127 and the sum of products (each price below 2^127) below 2^254:
@@ -18,40 +27,50 @@ struct LifecycleAccumulator {
     var weightedPriceHigh: UInt128 = 0
     var weightedPriceLow: UInt128 = 0
 
-    init(key: LifecycleKey, tradeBytes: InlineText) {
-        self.key = key
-        self.tradeBytes = tradeBytes
+    init(trade: InlineText, group: UInt64) {
+        self.trade = trade
+        self.group = group
+    }
+
+    /// What adding an order did, for what the record does not hold itself.
+    enum Outcome {
+        /// The sums are updated; the first ENTRY is unchanged.
+        case added
+        /// The order is the new first ENTRY: the caller records its order id.
+        case newFirstEntry
+        /// The order is a filled ENTRY at the same time as the first ENTRY: the caller compares
+        /// order ids and, if the order's sorts first, makes it the first ENTRY.
+        case tiedFirstEntry
+        /// entry_qty would leave the range of ``ExactDecimal``; nothing was changed.
+        case entryOverflow
+        /// exit_qty would leave the range of ``ExactDecimal``; nothing was changed.
+        case exitOverflow
     }
 
     /// Adds a counted order (filled or partially filled) of this lifecycle.
-    mutating func add(_ order: UnsafePointer<Order>) throws(LifecycleError) {
-        if let filledAt = order.pointee.filledAt, lastFilledAt.map({ $0 < filledAt }) ?? true {
-            lastFilledAt = filledAt
+    @inline(__always)
+    mutating func add(_ order: UnsafePointer<Order>) -> Outcome {
+        guard let action = order.pointee.action else {
+            noteFill(order)
+            return .added
         }
-        guard let action = order.pointee.action else { return }
         let quantity = order.pointee.quantity ?? order.pointee.legacyQuantity ?? .zero
         switch action {
         case .exit:
             let (sum, overflow) = exitQuantity.addingReportingOverflow(quantity)
-            if overflow { throw overflowError(order.pointee, sum: "exit_qty", value: exitQuantity) }
+            if overflow { return .exitOverflow }
             exitQuantity = sum
+            noteFill(order)
+            return .added
         case .entry:
-            guard quantity.isPositive else { return }
-            let (sum, overflow) = entryQuantity.addingReportingOverflow(quantity)
-            if overflow { throw overflowError(order.pointee, sum: "entry_qty", value: entryQuantity) }
-            entryQuantity = sum
-            let at = order.pointee.filledAt ?? order.pointee.createdAt
-            if let first = firstEntryOrderID {
-                if at < firstEntryAt || (at == firstEntryAt && UTF8Order.precedes(order.pointee.orderID.rawValue, first.rawValue)) {
-                    firstEntryOrderID = order.pointee.orderID
-                    firstEntryAt = at
-                    firstEntrySide = order.pointee.side
-                }
-            } else {
-                firstEntryOrderID = order.pointee.orderID
-                firstEntryAt = at
-                firstEntrySide = order.pointee.side
+            guard quantity.isPositive else {
+                noteFill(order)
+                return .added
             }
+            let (sum, overflow) = entryQuantity.addingReportingOverflow(quantity)
+            if overflow { return .entryOverflow }
+            entryQuantity = sum
+            noteFill(order)
             if let price = order.pointee.price, price.isPositive {
                 let quantityUnits = quantity.units.magnitude
                 pricedQuantityUnits &+= quantityUnits
@@ -60,10 +79,28 @@ struct LifecycleAccumulator {
                 weightedPriceLow = low
                 weightedPriceHigh &+= product.high &+ (carry ? 1 : 0)
             }
+            let at = (order.pointee.filledAt ?? order.pointee.createdAt).microsecondsSinceEpoch
+            if hasFirstEntry {
+                if at > firstEntryAt { return .added }
+                if at == firstEntryAt { return .tiedFirstEntry }
+            }
+            hasFirstEntry = true
+            firstEntryAt = at
+            firstEntrySide = order.pointee.side
+            return .newFirstEntry
         }
     }
 
-    func summary() throws(LifecycleError) -> LifecycleSummary {
+    @inline(__always)
+    private mutating func noteFill(_ order: UnsafePointer<Order>) {
+        if let filledAt = order.pointee.filledAt?.microsecondsSinceEpoch, !hasLastFilledAt || lastFilledAt < filledAt {
+            lastFilledAt = filledAt
+            hasLastFilledAt = true
+        }
+    }
+
+    /// The summary of the lifecycle with this key and first ENTRY.
+    func summary(key: consuming LifecycleKey, firstEntryOrderID: consuming OrderID?) throws(LifecycleError) -> LifecycleSummary {
         // Both sums are in 0...max, so the difference is in -max...max.
         let open = entryQuantity.subtractingReportingOverflow(exitQuantity).partialValue
         var average: ExactDecimal?
@@ -86,37 +123,124 @@ struct LifecycleAccumulator {
         return LifecycleSummary(
             key: key, entryQuantity: entryQuantity, exitQuantity: exitQuantity, openQuantity: open,
             side: firstEntrySide ?? .long, firstEntryOrderID: firstEntryOrderID,
-            firstEntryAt: firstEntryOrderID == nil ? nil : firstEntryAt,
-            averageEntryPrice: average, lastFilledAt: lastFilledAt)
+            firstEntryAt: hasFirstEntry ? Timestamp(microsecondsSinceEpoch: firstEntryAt) : nil,
+            averageEntryPrice: average,
+            lastFilledAt: hasLastFilledAt ? Timestamp(microsecondsSinceEpoch: lastFilledAt) : nil)
+    }
+}
+
+/// The distinct texts of one key column (profile ids or symbols), each numbered in order of
+/// first appearance, matched by their bytes. They are few, so the table stays in cache.
+struct InternTable {
+    /// The texts by number: the first order's copy of each.
+    private(set) var texts: [String] = []
+    private var inline: [InlineText] = []
+    private var hashes: [UInt64] = []
+    /// Per slot: 0 for an empty slot, else the text's number + 1; at least twice as many slots as texts.
+    private var slots = [UInt32](repeating: 0, count: 16)
+
+    /// The number of the text with these bytes, numbering it if it is new.
+    ///
+    /// - Parameters:
+    ///   - text: The text.
+    ///   - bytes: Its bytes, as ``KeyHash/mix(_:into:)`` returned them.
+    ///   - hash: The hash of its bytes.
+    @inline(__always)
+    mutating func number(of text: String, bytes: InlineText, hash: UInt64) -> UInt32 {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { break }
+            let index = Int(entry) - 1
+            if hashes[index] == hash {
+                // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
+                let same = bytes.isComplete ? inline[index] == bytes
+                    : !inline[index].isComplete && UTF8Order.equal(texts[index], text)
+                if same { return UInt32(truncatingIfNeeded: index) }
+            }
+            slot = (slot + 1) & mask
+        }
+        texts.append(text)
+        inline.append(bytes)
+        hashes.append(hash)
+        slots[slot] = UInt32(truncatingIfNeeded: texts.count)
+        if texts.count * 2 > slots.count { grow() }
+        return UInt32(truncatingIfNeeded: texts.count - 1)
     }
 
-    private func overflowError(_ order: borrowing Order, sum: String, value: ExactDecimal) -> LifecycleError {
-        LifecycleError(.overflow, orderID: order.orderID,
-                       detail: "lifecycle \(key): \(sum) \(value) + quantity \(order.lifecycleQuantity) is out of range")
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        var grown = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for (index, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while grown[slot] != 0 { slot = (slot + 1) & mask }
+            grown[slot] = UInt32(truncatingIfNeeded: index + 1)
+        }
+        slots = grown
+    }
+
+    /// The rank of each text number in byte order of the texts.
+    func ranks() -> [UInt32] {
+        let order = texts.indices.sorted { UTF8Order.precedes(texts[$0], texts[$1]) }
+        var rank = [UInt32](repeating: 0, count: texts.count)
+        for (position, number) in order.enumerated() { rank[number] = UInt32(truncatingIfNeeded: position) }
+        return rank
     }
 }
 
 /// The one pass of ``LifecycleAnalysis``: an open-addressing hash table from
-/// `(profile_id, symbol, trade_id)` to the lifecycle's accumulator, read straight from the
-/// orders' storage so that no order or key is copied per row.
+/// `(profile_id, symbol, trade_id)` to the lifecycle's record, read straight from the orders'
+/// storage so that no order or key is copied per row.
+///
+/// The work is memory-bound: per order, the texts of its profile and trade ids, a slot of the
+/// table and the lifecycle's record are read at addresses that are unrelated from one order to
+/// the next. Orders are therefore taken in batches, in stages: the texts of every order of the
+/// batch are read first, then the keys are hashed and their slots read, then the records those
+/// slots point to, and only then is each order added, in input order. Each stage issues the
+/// reads of many orders before it waits for any of them, so the processor fetches them in
+/// parallel instead of one after the other. The result is the one a plain loop gives.
 struct LifecycleAnalysisBuilder {
-    private var accumulators: [LifecycleAccumulator] = []
-    /// The key hash of each accumulator, for growing the table.
+    /// The orders of a batch.
+    static let batchSize = 32
+
+    private var records: [LifecycleRecord] = []
+    /// Per record: the key (cold: read when a lifecycle is created, on a long trade id, and at the end).
+    private var keys: [LifecycleKey?] = []
+    /// Per record: the order id of the first ENTRY (cold: written when the first ENTRY changes).
+    private var firstEntryOrderIDs: [OrderID?] = []
+    /// The key hash of each record, for growing the table.
     private var hashes: [UInt64] = []
     /// Per slot: 0 for an empty slot, else the high 32 bits of the key hash (a tag that spares
-    /// most mismatching comparisons) and the accumulator index + 1 in the low 32 bits. The
-    /// capacity is a power of two and at least twice the number of accumulators.
+    /// most mismatching comparisons) and the record index + 1 in the low 32 bits. The capacity
+    /// is a power of two and at least twice the number of records.
     private var slots: [UInt64]
     private var missingTradeID: [LifecycleAnomaly] = []
-    /// The profile ids and symbols of the keys, one copy of each (by bytes).
-    private var profiles: [UTF8Text: ProfileID] = [:]
-    private var symbols: [UTF8Text: String] = [:]
+    /// The profile ids and symbols of the keys, one copy of each (by bytes), numbered.
+    private var profiles = InternTable()
+    /// The profile ids by number (the texts of ``profiles``).
+    private var profileIDs: [ProfileID] = []
+    private var symbols = InternTable()
     /// A per-analysis random seed, so that crafted ids cannot make the table degrade.
     private let seed: UInt64
+    /// What the prefetching reads load, kept so that they are not optimised away.
+    private var touched: UInt64 = 0
+    /// Where each analysis leaves ``touched``: a store the optimiser cannot drop, so that it
+    /// cannot drop the reads either. Its value means nothing.
+    private static let touchedSink = Atomic<UInt64>(0)
 
     /// Masks every key hash; all ones except in tests, which make every key collide to check
     /// that keys are told apart by their bytes alone.
     private let hashMask: UInt64
+
+    /// One order of a batch: its key's hash, profile and symbol numbers and trade id bytes;
+    /// `group == .max` for an order that forms no lifecycle.
+    struct Pending {
+        var hash: UInt64
+        var group: UInt64
+        var trade: InlineText
+    }
 
     init(hashMask: UInt64 = .max) {
         var generator = SystemRandomNumberGenerator()
@@ -125,38 +249,190 @@ struct LifecycleAnalysisBuilder {
         self.hashMask = hashMask
     }
 
+    /// Adds orders; arrays and other contiguous collections are read in place, without copying
+    /// each order.
+    mutating func add<Orders: Sequence>(orders: Orders) throws(LifecycleError) where Orders.Element == Order {
+        let failure = orders.withContiguousStorageIfAvailable { buffer -> LifecycleError? in
+            do throws(LifecycleError) {
+                try add(contentsOf: buffer)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        switch failure {
+        case .some(.some(let error)):
+            throw error
+        case .some(.none):
+            break
+        case .none:
+            for order in orders {
+                try add(order)
+            }
+        }
+    }
+
     mutating func add(contentsOf orders: UnsafeBufferPointer<Order>) throws(LifecycleError) {
         guard let base = orders.baseAddress else { return }
-        // Room for a lifecycle per four orders up front (address space only until used), so
-        // that large inputs rarely move the accumulators while growing.
-        accumulators.reserveCapacity(accumulators.count + orders.count / 4)
-        hashes.reserveCapacity(hashes.count + orders.count / 4)
-        for index in 0..<orders.count {
-            try add(at: base + index)
+        // Room for a lifecycle per two orders up front (address space only until used), so
+        // that large inputs rarely move the records while growing.
+        let expected = orders.count / 2
+        records.reserveCapacity(records.count + expected)
+        keys.reserveCapacity(keys.count + expected)
+        firstEntryOrderIDs.reserveCapacity(firstEntryOrderIDs.count + expected)
+        hashes.reserveCapacity(hashes.count + expected)
+        let failure = withUnsafeTemporaryAllocation(of: Pending.self, capacity: Self.batchSize) { pending -> LifecycleError? in
+            var start = 0
+            while start < orders.count {
+                let count = Swift.min(Self.batchSize, orders.count - start)
+                do throws(LifecycleError) {
+                    try add(batch: base + start, count: count, pending: pending)
+                } catch {
+                    return error
+                }
+                start += count
+            }
+            return nil
         }
+        if let failure { throw failure }
     }
 
     mutating func add(_ order: Order) throws(LifecycleError) {
         var copy = order
-        try withUnsafeMutablePointer(to: &copy) { (pointer: UnsafeMutablePointer<Order>) throws(LifecycleError) -> Void in
-            try add(at: UnsafePointer(pointer))
+        let failure = withUnsafeMutablePointer(to: &copy) { pointer -> LifecycleError? in
+            withUnsafeTemporaryAllocation(of: Pending.self, capacity: 1) { pending -> LifecycleError? in
+                do throws(LifecycleError) {
+                    try add(batch: UnsafePointer(pointer), count: 1, pending: pending)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Adds `count` orders from `base`, in order (see the type's comment for the stages).
+    private mutating func add(batch base: UnsafePointer<Order>, count: Int,
+                              pending: UnsafeMutableBufferPointer<Pending>) throws(LifecycleError) {
+        var touched = self.touched
+        // Stage 1: the texts of the profile and trade ids (the symbols are short enough to be
+        // held in the order itself, as in the benchmarks, or are few and shared).
+        for index in 0..<count {
+            let order = base + index
+            guard order.pointee.status.countsTowardLifecycle, let tradeID = order.pointee.tradeID else { continue }
+            touched &+= Self.touch(tradeID.rawValue) &+ Self.touch(order.pointee.profileID.rawValue)
+        }
+        // Stage 2: the keys and their hashes.
+        for index in 0..<count {
+            let order = base + index
+            guard order.pointee.status.countsTowardLifecycle, order.pointee.tradeID != nil else {
+                pending[index].group = .max
+                continue
+            }
+            var profileState = seed
+            let profileBytes = Self.mix(order, .profile, into: &profileState)
+            let profile = profiles.number(of: order.pointee.profileID.rawValue, bytes: profileBytes,
+                                          hash: KeyHash.finalize(profileState) & hashMask)
+            if Int(truncatingIfNeeded: profile) == profileIDs.count { profileIDs.append(order.pointee.profileID) }
+            var symbolState = seed
+            let symbolBytes = Self.mix(order, .symbol, into: &symbolState)
+            let symbol = symbols.number(of: order.pointee.symbol, bytes: symbolBytes,
+                                        hash: KeyHash.finalize(symbolState) & hashMask)
+            let group = UInt64(profile) << 32 | UInt64(symbol)
+            var state = seed ^ (group &* 0x9E37_79B9_7F4A_7C15)
+            let trade = Self.mix(order, .trade, into: &state)
+            pending[index] = Pending(hash: KeyHash.finalize(state) & hashMask, group: group, trade: trade)
+        }
+        // Stage 3: the slot each key hash lands on, then the record it points to (its first two
+        // cache lines), each for the whole batch before any is used.
+        let slotMask = slots.count - 1
+        records.withUnsafeBufferPointer { records in
+            slots.withUnsafeBufferPointer { slots in
+                for index in 0..<count where pending[index].group != .max {
+                    touched &+= slots[Int(truncatingIfNeeded: pending[index].hash) & slotMask]
+                }
+                for index in 0..<count where pending[index].group != .max {
+                    let entry = slots[Int(truncatingIfNeeded: pending[index].hash) & slotMask]
+                    guard entry != 0 else { continue }
+                    let record = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                    touched &+= records[record].group &+ UInt64(truncatingIfNeeded: records[record].exitQuantity.units)
+                }
+            }
+        }
+        self.touched = touched
+        // Stage 4: each order, in input order.
+        for index in 0..<count {
+            let order = base + index
+            if pending[index].group == .max {
+                guard order.pointee.status.countsTowardLifecycle, order.pointee.tradeID == nil,
+                      let action = order.pointee.action else { continue }
+                missingTradeID.append(.missingTradeID(orderID: order.pointee.orderID, profileID: order.pointee.profileID,
+                                                      symbol: order.pointee.symbol, action: action))
+                continue
+            }
+            try add(order, pending: pending[index])
         }
     }
 
-    private mutating func add(at order: UnsafePointer<Order>) throws(LifecycleError) {
-        guard order.pointee.status.countsTowardLifecycle else { return }
-        guard let tradeID = order.pointee.tradeID else {
-            if let action = order.pointee.action {
-                missingTradeID.append(.missingTradeID(orderID: order.pointee.orderID, profileID: order.pointee.profileID,
-                                                      symbol: order.pointee.symbol, action: action))
+    /// A text of the key.
+    enum KeyField {
+        case profile, symbol, trade
+    }
+
+    /// ``KeyHash/mix(_:into:)`` of one of an order's key texts, read in place through the
+    /// order's pointer (passing the text itself would retain and release its storage).
+    @inline(__always)
+    private static func mix(_ order: UnsafePointer<Order>, _ field: KeyField, into state: inout UInt64) -> InlineText {
+        var mixed = state
+        let inline: InlineText?
+        switch field {
+        case .profile:
+            inline = order.pointee.profileID.rawValue.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
             }
-            return
+        case .symbol:
+            inline = order.pointee.symbol.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
+            }
+        case .trade:
+            inline = order.pointee.tradeID?.rawValue.utf8.withContiguousStorageIfAvailable { bytes -> InlineText in
+                KeyHash.mix(UnsafeRawBufferPointer(bytes), into: &mixed)
+                return InlineText(UnsafeRawBufferPointer(bytes))
+            }
         }
-        var state = seed
-        KeyHash.mix(order.pointee.profileID.rawValue, into: &state)
-        KeyHash.mix(order.pointee.symbol, into: &state)
-        let tradeBytes = KeyHash.mix(tradeID.rawValue, into: &state)
-        let hash = KeyHash.finalize(state) & hashMask
+        if let inline {
+            state = mixed
+            return inline
+        }
+        return mixNonContiguous(order, field, into: &state)
+    }
+
+    /// ``mix(_:_:into:)`` for text without contiguous UTF-8 storage (bridged strings).
+    @inline(never)
+    private static func mixNonContiguous(_ order: UnsafePointer<Order>, _ field: KeyField, into state: inout UInt64) -> InlineText {
+        switch field {
+        case .profile: return KeyHash.mix(order.pointee.profileID.rawValue, into: &state)
+        case .symbol: return KeyHash.mix(order.pointee.symbol, into: &state)
+        case .trade: return KeyHash.mix(order.pointee.tradeID?.rawValue ?? "", into: &state)
+        }
+    }
+
+    /// Reads the first and the last byte of `text`'s storage, so that the cache holds them.
+    @inline(__always)
+    private static func touch(_ text: String) -> UInt64 {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> UInt64 in
+            guard let first = bytes.first, let last = bytes.last else { return 0 }
+            return UInt64(first) &+ UInt64(last)
+        } ?? 0
+    }
+
+    /// Adds a counted order with a trade id to its lifecycle, creating the lifecycle if new.
+    @inline(__always)
+    private mutating func add(_ order: UnsafePointer<Order>, pending: Pending) throws(LifecycleError) {
+        let hash = pending.hash
         let tag = hash & 0xFFFF_FFFF_0000_0000
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -166,43 +442,56 @@ struct LifecycleAnalysisBuilder {
             if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
                 // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
-                let sameTrade = tradeBytes.isComplete
-                    ? accumulators[index].tradeBytes == tradeBytes
-                    : UTF8Order.equal(accumulators[index].key.tradeID.rawValue, tradeID.rawValue)
-                if sameTrade,
-                   UTF8Order.equal(accumulators[index].key.symbol, order.pointee.symbol),
-                   UTF8Order.equal(accumulators[index].key.profileID.rawValue, order.pointee.profileID.rawValue) {
-                    try accumulators[index].add(order)
+                if records[index].group == pending.group,
+                   pending.trade.isComplete
+                    ? records[index].trade == pending.trade
+                    : !records[index].trade.isComplete
+                        && UTF8Order.equal(keys[index]?.tradeID.rawValue ?? "", order.pointee.tradeID?.rawValue ?? "") {
+                    try add(order, toRecord: index)
                     return
                 }
             }
             slot = (slot + 1) & mask
         }
-        // Keys share one copy of each profile id and symbol: they are few, so comparing an order
-        // with a key reads text that stays in cache.
-        var accumulator = LifecycleAccumulator(key: LifecycleKey(profileID: internedProfile(order.pointee.profileID),
-                                                                 symbol: internedSymbol(order.pointee.symbol), tradeID: tradeID),
-                                               tradeBytes: tradeBytes)
-        try accumulator.add(order)
-        guard accumulators.count < Int(UInt32.max) - 1 else {
+        // A pending order with a key has a trade id.
+        guard let tradeID = order.pointee.tradeID else { return }
+        guard records.count < Int(UInt32.max) - 1 else {
             throw LifecycleError(.overflow, orderID: order.pointee.orderID, detail: "more than \(UInt32.max - 1) lifecycles in one analysis")
         }
-        accumulators.append(accumulator)
+        // Keys share one copy of each profile id and symbol.
+        let profileID = profileIDs[Int(truncatingIfNeeded: pending.group >> 32)]
+        let symbol = symbols.texts[Int(truncatingIfNeeded: pending.group & 0xFFFF_FFFF)]
+        records.append(LifecycleRecord(trade: pending.trade, group: pending.group))
+        keys.append(LifecycleKey(profileID: profileID, symbol: symbol, tradeID: tradeID))
+        firstEntryOrderIDs.append(nil)
         hashes.append(hash)
-        slots[slot] = tag | UInt64(accumulators.count)
-        if accumulators.count * 2 > slots.count { grow() }
+        slots[slot] = tag | UInt64(truncatingIfNeeded: records.count)
+        try add(order, toRecord: records.count - 1)
+        if records.count * 2 > slots.count { grow() }
     }
 
-    private mutating func internedProfile(_ profileID: ProfileID) -> ProfileID {
-        if let known = profiles[UTF8Text(text: profileID.rawValue)] { return known }
-        profiles[UTF8Text(text: profileID.rawValue)] = profileID
-        return profileID
+    @inline(__always)
+    private mutating func add(_ order: UnsafePointer<Order>, toRecord index: Int) throws(LifecycleError) {
+        switch records[index].add(order) {
+        case .added:
+            break
+        case .newFirstEntry:
+            firstEntryOrderIDs[index] = order.pointee.orderID
+        case .tiedFirstEntry:
+            if let first = firstEntryOrderIDs[index], UTF8Order.precedes(order.pointee.orderID.rawValue, first.rawValue) {
+                firstEntryOrderIDs[index] = order.pointee.orderID
+                records[index].firstEntrySide = order.pointee.side
+            }
+        case .entryOverflow:
+            throw overflowError(order, index: index, sum: "entry_qty", value: records[index].entryQuantity)
+        case .exitOverflow:
+            throw overflowError(order, index: index, sum: "exit_qty", value: records[index].exitQuantity)
+        }
     }
 
-    private mutating func internedSymbol(_ symbol: String) -> String {
-        if let known = symbols[UTF8Text(text: symbol)] { return known }
-        symbols[UTF8Text(text: symbol)] = symbol
-        return symbol
+    private func overflowError(_ order: UnsafePointer<Order>, index: Int, sum: String, value: ExactDecimal) -> LifecycleError {
+        LifecycleError(.overflow, orderID: order.pointee.orderID,
+                       detail: "lifecycle \(keys[index].map(\.description) ?? ""): \(sum) \(value) + quantity \(order.pointee.lifecycleQuantity) is out of range")
     }
 
     private mutating func grow() {
@@ -217,75 +506,94 @@ struct LifecycleAnalysisBuilder {
         slots = grown
     }
 
-    /// The accumulators' indices in key order (profile, symbol, trade id; UTF-8 bytes).
+    /// The records' indices in key order (profile, symbol, trade id; UTF-8 bytes).
     ///
-    /// Profiles and symbols are few and shared, so they are ranked once; trade ids are
+    /// Profiles and symbols are few and numbered, so they are ranked once; trade ids are
     /// compared by their first 16 bytes packed into integers, and in full only on a tie.
     private func sortedIndices() -> [Int] {
-        func ranks(_ text: (Int) -> String) -> [Int] {
-            var rankOf: [UTF8Text: Int] = [:]
-            var names: [String] = []
-            var ids = [Int](repeating: 0, count: accumulators.count)
-            for index in accumulators.indices {
-                let name = text(index)
-                if let id = rankOf[UTF8Text(text: name)] {
-                    ids[index] = id
-                } else {
-                    rankOf[UTF8Text(text: name)] = names.count
-                    ids[index] = names.count
-                    names.append(name)
-                }
-            }
-            let order = names.indices.sorted { UTF8Order.precedes(names[$0], names[$1]) }
-            var rank = [Int](repeating: 0, count: names.count)
-            for (position, id) in order.enumerated() { rank[id] = position }
-            return ids.map { rank[$0] }
-        }
-        let profileRanks = ranks { accumulators[$0].key.profileID.rawValue }
-        let symbolRanks = ranks { accumulators[$0].key.symbol }
+        let profileRanks = profiles.ranks()
+        let symbolRanks = symbols.ranks()
         struct SortKey {
             var group: UInt64
             var tradePrefix: (UInt64, UInt64)
             var index: Int
         }
-        var keys: [SortKey] = []
-        keys.reserveCapacity(accumulators.count)
-        for index in accumulators.indices {
-            keys.append(SortKey(group: UInt64(profileRanks[index]) << 32 | UInt64(symbolRanks[index]),
-                                tradePrefix: UTF8Order.prefix(accumulators[index].key.tradeID.rawValue), index: index))
+        var sortKeys: [SortKey] = []
+        sortKeys.reserveCapacity(records.count)
+        for index in records.indices {
+            let group = records[index].group
+            let rankedGroup = UInt64(profileRanks[Int(truncatingIfNeeded: group >> 32)]) << 32
+                | UInt64(symbolRanks[Int(truncatingIfNeeded: group & 0xFFFF_FFFF)])
+            sortKeys.append(SortKey(group: rankedGroup, tradePrefix: tradePrefix(index), index: index))
         }
-        keys.sort { lhs, rhs in
+        sortKeys.sort { lhs, rhs in
             if lhs.group != rhs.group { return lhs.group < rhs.group }
             if lhs.tradePrefix.0 != rhs.tradePrefix.0 { return lhs.tradePrefix.0 < rhs.tradePrefix.0 }
             if lhs.tradePrefix.1 != rhs.tradePrefix.1 { return lhs.tradePrefix.1 < rhs.tradePrefix.1 }
-            return UTF8Order.precedes(accumulators[lhs.index].key.tradeID.rawValue, accumulators[rhs.index].key.tradeID.rawValue)
+            return UTF8Order.precedes(keys[lhs.index]?.tradeID.rawValue ?? "", keys[rhs.index]?.tradeID.rawValue ?? "")
         }
-        return keys.map(\.index)
+        return sortKeys.map(\.index)
+    }
+
+    /// The first 16 bytes of a record's trade id, as ``UTF8Order/prefix(_:)`` packs them.
+    @inline(__always)
+    private func tradePrefix(_ index: Int) -> (UInt64, UInt64) {
+        #if _endian(little)
+        let trade = records[index].trade
+        // Inline words hold the bytes in memory order, zero-padded: byte-swapped they are the
+        // big-endian packing of the prefix.
+        if trade.isComplete { return (trade.word0.byteSwapped, trade.word1.byteSwapped) }
+        #endif
+        return UTF8Order.prefix(keys[index]?.tradeID.rawValue ?? "")
     }
 
     consuming func finish(references: [TradeReference]) throws(LifecycleError) -> (summaries: [LifecycleSummary], anomalies: [LifecycleAnomaly]) {
         var summaries: [LifecycleSummary] = []
-        summaries.reserveCapacity(accumulators.count)
-        let order = sortedIndices()
-        try accumulators.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<LifecycleAccumulator>) throws(LifecycleError) -> Void in
-            for index in order {
-                summaries.append(try buffer[index].summary())
-            }
-        }
-        accumulators = []
-
+        summaries.reserveCapacity(records.count)
         var anomalies: [LifecycleAnomaly] = []
-        for index in summaries.indices {
-            let entry = summaries[index].entryQuantity
-            let exit = summaries[index].exitQuantity
+        let order = sortedIndices()
+        // Key order is unrelated to the order of the records: each step first reads the record,
+        // key and first ENTRY a few lifecycles ahead, so that they are fetched in parallel.
+        let lookahead = 8
+        var touched = self.touched
+        for position in order.indices {
+            if position + lookahead < order.count {
+                let ahead = order[position + lookahead]
+                touched &+= records.withUnsafeBufferPointer { records in
+                    records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
+                        &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
+                }
+                // A byte of each, read as raw memory (reading the values would retain their texts).
+                touched &+= keys.withUnsafeBufferPointer { keys in
+                    UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
+                }
+                touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
+                    UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
+                }
+            }
+            let index = order[position]
+            // Moved out rather than copied: no retain and release of each key's texts.
+            var key: LifecycleKey?
+            var firstEntryOrderID: OrderID?
+            swap(&key, &keys[index])
+            swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
+            guard let key else { continue }
+            let summary = try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID)
+            let entry = summary.entryQuantity
+            let exit = summary.exitQuantity
             if entry.isPositive {
                 if exit > entry {
-                    anomalies.append(.overclosed(summaries[index].key, entryQuantity: entry, exitQuantity: exit))
+                    anomalies.append(.overclosed(summary.key, entryQuantity: entry, exitQuantity: exit))
                 }
             } else if exit.isPositive {
-                anomalies.append(.orphanExit(summaries[index].key, exitQuantity: exit))
+                anomalies.append(.orphanExit(summary.key, exitQuantity: exit))
             }
+            summaries.append(summary)
         }
+        Self.touchedSink.store(touched, ordering: .relaxed)
+        records = []
+        keys = []
+        firstEntryOrderIDs = []
 
         if !references.isEmpty {
             var tradesWithEntry = Set<TradeInProfile>()

@@ -5,10 +5,75 @@ struct InMemoryState: Sendable {
         let symbol: String
     }
 
-    /// Orders by profile, then order id.
-    var orders: [ProfileID: [OrderID: Order]] = [:]
-    /// The profile of every order id (order ids are unique across profiles).
-    var orderProfiles: [OrderID: ProfileID] = [:]
+    /// Where an order is kept: its profile and its insertion number within the profile.
+    struct OrderLocation: Sendable {
+        let profileID: ProfileID
+        let sequence: Int
+    }
+
+    /// The orders of one profile, kept sorted by order id (UTF-8 byte order) between reads, so
+    /// that reading all of them hands out the stored array itself (no copy, no sort).
+    ///
+    /// Inserts append; the next read sorts once. An order's insertion number (its
+    /// ``OrderLocation/sequence``) never changes; ``rowOfSequence`` says where it sits now.
+    struct ProfileOrders: Sendable {
+        /// The orders; `rows[..<sortedCount]` are sorted by order id.
+        var rows: [Order] = []
+        var sortedCount = 0
+        /// The insertion number of each row.
+        var sequenceOfRow: [Int] = []
+        /// The row of each insertion number.
+        var rowOfSequence: [Int] = []
+
+        var isSorted: Bool { sortedCount == rows.count }
+
+        mutating func append(_ order: Order) -> Int {
+            let sequence = rowOfSequence.count
+            // An id after the last one keeps sorted rows sorted (ids arriving in order);
+            // otherwise the next read sorts.
+            if isSorted, rows.last.map({ UTF8Order.precedes($0.orderID.rawValue, order.orderID.rawValue) }) ?? true {
+                sortedCount += 1
+            }
+            rowOfSequence.append(rows.count)
+            sequenceOfRow.append(sequence)
+            rows.append(order)
+            return sequence
+        }
+
+        /// Sorts the rows by order id: each id's first 16 bytes as two big-endian integers
+        /// decide, and only ids sharing them are compared in full.
+        mutating func sort() {
+            guard !isSorted else { return }
+            var keys: [(high: UInt64, low: UInt64, index: Int)] = []
+            keys.reserveCapacity(rows.count)
+            for index in rows.indices {
+                let (high, low) = UTF8Order.prefix(rows[index].orderID.rawValue)
+                keys.append((high, low, index))
+            }
+            keys.sort { [rows] left, right in
+                if left.high != right.high { return left.high < right.high }
+                if left.low != right.low { return left.low < right.low }
+                return UTF8Order.precedes(rows[left.index].orderID.rawValue, rows[right.index].orderID.rawValue)
+            }
+            var sorted: [Order] = []
+            sorted.reserveCapacity(rows.count)
+            var sequences: [Int] = []
+            sequences.reserveCapacity(rows.count)
+            for key in keys {
+                sorted.append(rows[key.index])
+                sequences.append(sequenceOfRow[key.index])
+            }
+            rows = sorted
+            sequenceOfRow = sequences
+            for (row, sequence) in sequenceOfRow.enumerated() { rowOfSequence[sequence] = row }
+            sortedCount = rows.count
+        }
+    }
+
+    /// Orders by profile.
+    var orders: [ProfileID: ProfileOrders] = [:]
+    /// Where every order id is kept (order ids are unique across profiles).
+    var orderLocations: [OrderID: OrderLocation] = [:]
     /// The live ENTRY order of each profile and symbol.
     var liveEntries: [LiveEntryKey: OrderID] = [:]
     var profiles: [ProfileID: TradingProfile] = [:]
@@ -32,49 +97,34 @@ struct InMemoryState: Sendable {
     // MARK: Orders
 
     mutating func insertOrder(_ order: Order) throws(StoreError) -> InsertOutcome {
-        if orderProfiles[order.orderID] != nil { return .alreadyExists }
+        if orderLocations[order.orderID] != nil { return .alreadyExists }
         let liveKey = Self.liveEntryKey(of: order)
         if let liveKey, let holder = liveEntries[liveKey] {
             throw StoreError(.uniqueViolation, context:
                 "insertOrder \(order.orderID): profile \(order.profileID) already has a live ENTRY order \(holder) for \(order.symbol)")
         }
-        orders[order.profileID, default: [:]][order.orderID] = order
-        orderProfiles[order.orderID] = order.profileID
+        let sequence = orders[order.profileID, default: ProfileOrders()].append(order)
+        orderLocations[order.orderID] = OrderLocation(profileID: order.profileID, sequence: sequence)
         if let liveKey { liveEntries[liveKey] = order.orderID }
         return .inserted
     }
 
     func order(_ orderID: OrderID) -> Order? {
-        guard let profileID = orderProfiles[orderID] else { return nil }
-        return orders[profileID]?[orderID]
+        guard let location = orderLocations[orderID], let profileOrders = orders[location.profileID] else { return nil }
+        return profileOrders.rows[profileOrders.rowOfSequence[location.sequence]]
     }
 
-    func orders(matching query: OrderQuery) -> [Order] {
-        guard let profileOrders = orders[query.profileID] else { return [] }
-        let matching = profileOrders.values.filter(query.matches)
-        return Self.sortedByOrderID(matching)
-    }
-
-    /// Orders sorted by order id (UTF-8 byte order), without comparing whole strings: each id's
-    /// first 16 bytes as two big-endian integers decide, and only ids sharing them are compared
-    /// in full.
-    static func sortedByOrderID(_ orders: [Order]) -> [Order] {
-        guard orders.count > 1 else { return orders }
-        var keys: [(high: UInt64, low: UInt64, index: Int)] = []
-        keys.reserveCapacity(orders.count)
-        for index in orders.indices {
-            let (high, low) = UTF8Order.prefix(orders[index].orderID.rawValue)
-            keys.append((high, low, index))
+    /// The orders matching `query`, sorted by order id. Reading every order of a profile hands
+    /// out the stored (sorted) array without copying it.
+    mutating func orders(matching query: OrderQuery) -> [Order] {
+        guard orders[query.profileID] != nil else { return [] }
+        orders[query.profileID]?.sort()
+        guard let rows = orders[query.profileID]?.rows else { return [] }
+        if query.symbol == nil, query.tradeID == nil, query.statuses == nil {
+            // Every order kept under the profile's key has a profile id equal to the query's.
+            return rows
         }
-        keys.sort { left, right in
-            if left.high != right.high { return left.high < right.high }
-            if left.low != right.low { return left.low < right.low }
-            return UTF8Order.precedes(orders[left.index].orderID.rawValue, orders[right.index].orderID.rawValue)
-        }
-        var sorted: [Order] = []
-        sorted.reserveCapacity(orders.count)
-        for key in keys { sorted.append(orders[key.index]) }
-        return sorted
+        return rows.filter(query.matches)
     }
 
     mutating func updateOrder(_ orderID: OrderID, change: OrderChange, at time: Timestamp) throws(StoreError) -> Order {
@@ -102,7 +152,9 @@ struct InMemoryState: Sendable {
         }
         if let oldKey, newKey == nil { liveEntries[oldKey] = nil }
         if let newKey { liveEntries[newKey] = orderID }
-        orders[updated.profileID]?[orderID] = updated
+        if let location = orderLocations[orderID], let row = orders[location.profileID]?.rowOfSequence[location.sequence] {
+            orders[location.profileID]?.rows[row] = updated
+        }
         return updated
     }
 

@@ -1,10 +1,11 @@
 import PropertyBased
 import Testing
 @testable import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Random text over a small alphabet (so that texts collide and contain one another), with
 /// some non-ASCII characters that are canonically equivalent to ASCII ones or to each other.
-private func randomText(_ random: inout BackfillRandom, maxLength: Int) -> String {
+private func randomText(_ random: inout SplitMix64, maxLength: Int) -> String {
     let alphabet: [String] = ["a", "b", "c", "-", "1", "K", "\u{212A}", "\u{E9}", "e\u{301}", "T", "R", "D"]
     var text = ""
     for _ in 0..<Int.random(in: 1...maxLength, using: &random) {
@@ -18,7 +19,7 @@ struct BackfillLookupStructureTests {
     @Test("The text filter never says no to a text the set holds, as String equality decides")
     func textFilterHasNoFalseNegatives() async {
         await propertyCheck(count: 300, input: Gen.int(in: 0...1_000_000_000)) { seed in
-            var random = BackfillRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let added = (0..<Int.random(in: 0...20, using: &random)).map { _ in randomText(&random, maxLength: 4) }
             let asked = (0..<40).map { _ in randomText(&random, maxLength: 4) } + added
             var filter = BackfillTextFilter(capacity: added.count)
@@ -53,7 +54,7 @@ struct BackfillLookupStructureTests {
     @Test("The containment index finds exactly the trade ids a byte search finds")
     func containmentMatchesByteSearch() async throws {
         await propertyCheck(count: 300, input: Gen.int(in: 0...1_000_000_000)) { seed in
-            var random = BackfillRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let clientOrderIDs = (0..<Int.random(in: 1...8, using: &random)).map { _ in
                 ClientOrderID(uncheckedRawValue: randomText(&random, maxLength: 12))
             }
@@ -87,7 +88,7 @@ struct InMemoryStoreOrderReadTests {
     @Test("Interleaved inserts, updates and reads give the orders sorted by order id bytes, as last written")
     func interleavedOperationsMatchAModel() async throws {
         await propertyCheck(count: 100, input: Gen.int(in: 0...1_000_000_000)) { seed in
-            var random = BackfillRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let store = InMemoryStore()
             var model: [String: Order] = [:]
             let suffixes = ["a", "B", "10", "9", "é", "e\u{301}x", "Z", "b-2", "b-10", "A", "0", "zz"]

@@ -2,6 +2,7 @@ import Crypto
 import PropertyBased
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 private typealias F = BackfillFixtures
 
@@ -32,7 +33,7 @@ private struct Scenario {
     static let nowMinute = 80 * 60
 
     init(seed: Int) {
-        var random = BackfillRandom(seed: UInt64(seed))
+        var random = SplitMix64(seed: UInt64(seed))
         let symbols = ["BTC-USD", "ETH-USD"]
         for index in 0..<Int.random(in: 1...7, using: &random) {
             trades.append(Trade(
@@ -149,7 +150,7 @@ struct BackfillPlannerPropertyTests {
         await propertyCheck(count: 200, input: Gen.int(in: 0...1_000_000_000)) { seed in
             let scenario = Scenario(seed: seed)
             guard Set(scenario.trades.map(\.id)).count == scenario.trades.count else { return }
-            var random = BackfillRandom(seed: UInt64(seed) &* 31)
+            var random = SplitMix64(seed: UInt64(seed) &* 31)
             let orders = try scenario.orders()
             let fills = try scenario.exchangeFills()
             let now = Scenario.time(minute: Scenario.nowMinute)

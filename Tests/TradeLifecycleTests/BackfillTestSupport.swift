@@ -1,6 +1,7 @@
 import Synchronization
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Builders for the EXIT backfill tests: decimals and times as text, one profile `p1`, one
 /// symbol `BTC-USD` and the SPEC section 9 planning time unless told otherwise.
@@ -145,19 +146,6 @@ func backfillError(_ body: () async throws -> Void) async -> BackfillError? {
         return error
     } catch {
         return nil
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for generated scenarios.
-struct BackfillRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -197,8 +197,3 @@ import TradeLifecycleTesting
         return report
     }
 }
-
-extension SplitMix64 {
-    /// A value in `0..<bound`.
-    mutating func below(_ bound: UInt64) -> Int { Int(next() % bound) }
-}

@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Property tests over random operation sequences: 200 sequences of 500 operations
 /// (100,000 operations per run), each step checked against the ledger's rules, plus rebuild at
@@ -79,18 +80,8 @@ struct LedgerTally {
     }
 }
 
-/// SplitMix64: one generated choice becomes the numbers one step needs.
-struct StepRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The numbers one step needs, from one generated choice (the generator's seed).
+extension SplitMix64 {
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     mutating func percent(_ chance: Int) -> Bool { below(100) < chance }
     /// A decimal `k * 10^-digits` with `k` in `range`.
@@ -157,7 +148,7 @@ struct LedgerSimulation {
     // MARK: Steps
 
     mutating func step(_ choice: UInt64) {
-        var random = StepRandom(state: choice)
+        var random = SplitMix64(seed: choice)
         let (operation, intent) = makeOperation(&random)
         current = operation
         check(operation, intent)
@@ -176,7 +167,7 @@ struct LedgerSimulation {
         }
     }
 
-    private mutating func makeOperation(_ r: inout StepRandom) -> (LedgerOperation, StepIntent) {
+    private mutating func makeOperation(_ r: inout SplitMix64) -> (LedgerOperation, StepIntent) {
         let action = r.below(100)
         let profile = profiles[r.below(profiles.count)]
         switch action {
@@ -204,7 +195,7 @@ struct LedgerSimulation {
         }
     }
 
-    private mutating func makeReserve(_ r: inout StepRandom, _ profile: ProfileID) -> LedgerOperation {
+    private mutating func makeReserve(_ r: inout SplitMix64, _ profile: ProfileID) -> LedgerOperation {
         let symbol = symbols[r.below(symbols.count)]
         let tradeNumber = r.below(3)
         let trade = L.trade("TRD-\(profile)-\(symbol)-\(tradeNumber)")
@@ -222,7 +213,7 @@ struct LedgerSimulation {
             quantity: r.decimal(1...5_000, digits: 3), limitPrice: r.decimal(100...200_000, digits: 2)))
     }
 
-    private mutating func makeFill(_ r: inout StepRandom) -> LedgerOperation {
+    private mutating func makeFill(_ r: inout SplitMix64) -> LedgerOperation {
         let (profile, order) = pickOrder(&r)
         var quantity = ExactDecimal(units: 1_000_000_000_000_000)   // 0.001
         var price = r.decimal(100...200_000, digits: 2)
@@ -244,7 +235,7 @@ struct LedgerSimulation {
         return LedgerOperation(id: freshID(), kind: .fill(profileID: profile, orderID: order, quantity: quantity, price: price))
     }
 
-    private mutating func makeExit(_ r: inout StepRandom) -> LedgerOperation {
+    private mutating func makeExit(_ r: inout SplitMix64) -> LedgerOperation {
         guard !positionKeys.isEmpty else {
             return LedgerOperation(id: freshID(), kind: .exit(
                 profileID: profiles[0], symbol: "BTC-USD", tradeID: L.trade("TRD-none"), quantity: 1, price: 1, fee: .zero))
@@ -281,7 +272,7 @@ struct LedgerSimulation {
             profileID: ref.profileID, symbol: ref.symbol, tradeID: ref.tradeID, quantity: quantity, price: price, fee: fee))
     }
 
-    private mutating func pickOrder(_ r: inout StepRandom) -> (ProfileID, OrderID) {
+    private mutating func pickOrder(_ r: inout SplitMix64) -> (ProfileID, OrderID) {
         if orders.isEmpty || r.percent(4) {
             return (profiles[r.below(profiles.count)], L.order("o-unknown"))
         }
@@ -290,11 +281,11 @@ struct LedgerSimulation {
         return r.percent(80) ? orders[recent + r.below(orders.count - recent)] : orders[r.below(orders.count)]
     }
 
-    private func pickEvent(_ r: inout StepRandom) -> LedgerEvent? {
+    private func pickEvent(_ r: inout SplitMix64) -> LedgerEvent? {
         ledger.history.isEmpty ? nil : ledger.history[r.below(ledger.history.count)]
     }
 
-    private func makeConflict(_ r: inout StepRandom, _ event: LedgerEvent) -> (LedgerOperation, StepIntent) {
+    private func makeConflict(_ r: inout SplitMix64, _ event: LedgerEvent) -> (LedgerOperation, StepIntent) {
         let id = event.id
         let other = profiles.first { $0 != event.operation.kind.profileID }!
         let bump = ExactDecimal(units: 10_000_000_000_000_000)   // 0.01
@@ -341,7 +332,7 @@ struct LedgerSimulation {
         }
     }
 
-    private mutating func makeInvalid(_ r: inout StepRandom, _ profile: ProfileID) -> (LedgerOperation, StepIntent) {
+    private mutating func makeInvalid(_ r: inout SplitMix64, _ profile: ProfileID) -> (LedgerOperation, StepIntent) {
         let trade = L.trade("TRD-\(profile)-BTC-USD-0")
         let order = orders.last?.1 ?? L.order("o-unknown")
         switch r.below(6) {
@@ -683,4 +674,3 @@ func productsDiffer(atMost limit: UInt128, _ a: ExactDecimal, _ b: ExactDecimal,
     return high == 0 && low <= limit
 }
 
-extension StepRandom: RandomNumberGenerator {}

@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 @testable import TradeLifecycle
+import TradeLifecycleTesting
 
 private typealias F = LifecycleFixtures
 
@@ -253,7 +254,7 @@ struct LifecycleAnalysisTests {
     @Test("the analysis does not depend on the order of its input")
     func shuffleInvariance() async {
         await propertyCheck(count: 60, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = LifecycleRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let data = GeneratedLifecycleData(random: &random)
             let orders = try data.orders()
             let first = try LifecycleAnalysis(orders: orders, references: data.references)
@@ -272,7 +273,7 @@ struct LifecycleAnalysisTests {
     func manyLifecyclesAgreeWithReferenceQuery(_ hashMask: UInt64) throws {
         // Enough keys to grow the lifecycle table and the profile and symbol tables several
         // times, orders spread over many batches, and ids longer than the inline bytes.
-        var random = LifecycleRandom(seed: 0x5EED_0F_11FE)
+        var random = SplitMix64(seed: 0x5EED_0F_11FE)
         var data = GeneratedLifecycleData(random: &random)
         data.references = []
         let profiles = (0..<40).map { index in index % 5 == 0 ? "profile-" + String(repeating: "p", count: 40) + "\(index)" : "p\(index)" }
@@ -315,7 +316,7 @@ struct LifecycleAnalysisTests {
     @Test("the analysis agrees with a direct evaluation of the reference detection query on generated data")
     func agreesWithReferenceQuery() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = LifecycleRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let data = GeneratedLifecycleData(random: &random)
             // Every other run makes all key hashes collide, so keys are told apart by bytes alone.
             let analysis = try LifecycleAnalysis(orders: try data.orders(), references: data.references,
@@ -381,7 +382,7 @@ struct GeneratedLifecycleData {
     var rows: [Row] = []
     var references: [TradeReference] = []
 
-    init(random: inout LifecycleRandom) {
+    init(random: inout SplitMix64) {
         let count = Int.random(in: 0...250, using: &random)
         for index in 0..<count {
             func maybe<T>(_ percent: Int, _ value: @autoclosure () -> T) -> T? {

@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 private typealias F = LifecycleFixtures
 
@@ -117,7 +118,7 @@ struct LifecycleLegacyTradeIDPlanTests {
     @Test("the plan does not depend on input order, accounts for every row once, and applied it leaves only orphan exits without trade id")
     func planProperties() async {
         await propertyCheck(count: 150, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = LifecycleRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             var orders: [Order] = []
             for index in 0..<Int.random(in: 0...120, using: &random) {
                 let action: LifecycleAction? = [.entry, .entry, .exit, .exit, .exit, nil].randomElement(using: &random)!

@@ -1,4 +1,5 @@
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// Builders and a seeded generator shared by the lifecycle, state machine and vocabulary tests.
 enum LifecycleFixtures {
@@ -50,15 +51,3 @@ enum LifecycleFixtures {
     }
 }
 
-/// SplitMix64, a small deterministic generator, so generated data is reproducible from a seed.
-struct LifecycleRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// The transition table of SPEC section 3, written out independently of the implementation.
 private let specAllowed: Set<String> = [
@@ -212,7 +213,7 @@ struct OrderStateMachineTests {
     @Test("random walks through the machine keep every invariant")
     func randomWalksKeepInvariants() async {
         await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max)) { seed in
-            var random = LifecycleRandom(seed: UInt64(seed))
+            var random = SplitMix64(seed: UInt64(seed))
             let quantity = ExactDecimal(units: Int128(Int.random(in: 1...1_000, using: &random)) * 1_000_000_000_000_000)
             var current = try Order(orderID: OrderID("o"), profileID: ProfileID("p"), symbol: "S", tradeID: nil, action: .entry,
                                     side: nil, status: .pending, quantity: quantity, price: nil,

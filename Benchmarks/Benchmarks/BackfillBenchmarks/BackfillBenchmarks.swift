@@ -23,18 +23,7 @@
 import Benchmark
 import Synchronization
 import TradeLifecycle
-
-/// SplitMix64: reproducible inputs from a seed.
-struct BackfillSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TradeLifecycleTesting
 
 /// The inputs of every benchmark, made once.
 struct BackfillInputs: Sendable {
@@ -64,7 +53,7 @@ struct BackfillInputs: Sendable {
     }
 
     init() {
-        var random = BackfillSplitMix64(state: 0xBAC0_F111)
+        var random = SplitMix64(seed: 0xBAC0_F111)
         let profileID = Self.required { try ProfileID("bench-profile") }
         let now = Self.required { try Timestamp("2026-02-15T12:00:00.000Z") }
         let hour: Int64 = 3_600_000_000

@@ -16,6 +16,7 @@
 
 import Benchmark
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// The operations of every sample, made once.
 struct LedgerWorkload: Sendable {
@@ -26,7 +27,7 @@ struct LedgerWorkload: Sendable {
     static let mega = LedgerWorkload(operationCount: BenchmarkScalingFactor.mega.rawValue, seed: 0x1ED6_E501)
 
     init(operationCount: Int, seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         guard let profiles = try? (0..<4).map({ try ProfileID("profile-\($0)") }) else { fatalError("profile ids") }
         self.profiles = profiles
         let symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]
@@ -95,18 +96,8 @@ struct LedgerWorkload: Sendable {
     }
 }
 
-/// A small deterministic generator, so every run measures the same operations.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The benchmark's own draws from the seeded generator.
+extension SplitMix64 {
     /// 32 lowercase hex digits.
     mutating func hex32() -> String {
         let digits = Array("0123456789abcdef")

@@ -27,6 +27,7 @@
 import Benchmark
 import Foundation
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// The same rows, once as SDK orders and once as the baseline's plain records.
 struct LifecycleInputs: Sendable {
@@ -55,7 +56,7 @@ struct LifecycleInputs: Sendable {
     }
 
     init(seed: UInt64) {
-        var random = LifecycleRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         let statuses: [OrderStatus] = [.filled, .filled, .filled, .filled, .filled, .filled, .partiallyFilled, .cancelled, .open, .expired]
         var specs: [Spec] = []
         specs.reserveCapacity(Self.tradeCount * Self.ordersPerTrade)
@@ -227,19 +228,6 @@ struct BaselineAnalysis {
             if summaries[index].exit > 0 && summaries[index].exit > summaries[index].entry { anomalyCount += 1 }
         }
         summaries.sort { ($0.profileID, $0.symbol, $0.tradeID) < ($1.profileID, $1.symbol, $1.tradeID) }
-    }
-}
-
-/// SplitMix64, a small deterministic generator, so every run measures the same inputs.
-struct LifecycleRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -188,12 +188,14 @@ public struct Scenario: Sendable {
         }
     }
 
+    /// The fields of a fill (one set for every fill: a snapshot may hold 10^5 of them).
+    static let fillFields: Set<String> = ["profileId", "symbol", "side", "exchangeOrderId", "clientOrderId", "quantity", "price", "filledAt"]
+
     static func fill(_ element: JSONValue, location: String, profiles: Set<ProfileID>?) throws(ScenarioError) -> ExchangeFill {
         var fields = try ScenarioFields(element, location: location)
         let exchangeOrderID = try fields.required("exchangeOrderId") { $0 }
         fields.record = "fill \(exchangeOrderID)"
-        try fields.rejectUnknownFields(allowed: ["profileId", "symbol", "side", "exchangeOrderId", "clientOrderId", "quantity",
-                                                 "price", "filledAt"])
+        try fields.rejectUnknownFields(allowed: fillFields)
         let profileID = try profileReference(fields, profiles: profiles)
         let symbol = try fields.required("symbol") { $0 }
         let side = try fields.required("side") { text throws(InputError) in try OrderSide(parsing: text) }

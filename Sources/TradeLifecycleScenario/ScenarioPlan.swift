@@ -127,31 +127,92 @@ public struct ScenarioPlan: Sendable {
     /// in the millisecond form (`2026-02-15T11:00:00.000Z`), absent values `null`; one row per
     /// line.
     public var json: String {
-        var output = "{\n  \"batchId\": \(JSONText.string(batchID.rawValue)),\n  \"rows\": ["
+        // One byte buffer for the whole text: a plan of 10^5 rows is printed without a string per
+        // field (the text is the same as joining ``JSONText/string(_:)`` pieces).
+        var output = JSONBytes()
+        output.bytes.reserveCapacity(64 + records.count * 420)
+        output.append("{\n  \"batchId\": ")
+        output.appendString(batchID.rawValue)
+        output.append(",\n  \"rows\": [")
         for (index, record) in records.enumerated() {
-            output += index == 0 ? "\n    " : ",\n    "
-            output += Self.row(record)
+            output.append(index == 0 ? "\n    " : ",\n    ")
+            Self.appendRow(record, to: &output)
         }
-        output += records.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
-        return output
+        output.append(records.isEmpty ? "]\n}\n" : "\n  ]\n}\n")
+        return String(decoding: output.bytes, as: UTF8.self)
     }
 
-    private static func row(_ record: BackfillAuditRecord) -> String {
-        let fields: [(String, String)] = [
-            ("profileId", JSONText.string(record.profileID.rawValue)),
-            ("symbol", JSONText.string(record.symbol)),
-            ("tradeId", JSONText.string(record.tradeID.rawValue)),
-            ("decision", JSONText.string(record.decision.rawValue)),
-            ("reason", JSONText.string(record.reason.rawValue)),
-            ("openQty", JSONText.string(record.openQuantity.description)),
-            ("filledQty", JSONText.optional(record.filledQuantity?.description)),
-            ("price", JSONText.optional(record.price?.description)),
-            ("backfillOrderId", JSONText.optional(record.backfillOrderID?.rawValue)),
-            ("exchangeOrderId", JSONText.optional(record.exchangeOrderID)),
-            ("exchangeClientOrderId", JSONText.optional(record.exchangeClientOrderID?.rawValue)),
-            ("filledAt", JSONText.optional(record.filledAt?.millisecondText)),
-        ]
-        return "{" + fields.map { "\(JSONText.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    private static func appendRow(_ record: BackfillAuditRecord, to output: inout JSONBytes) {
+        output.append("{\"profileId\": ")
+        output.appendString(record.profileID.rawValue)
+        output.append(", \"symbol\": ")
+        output.appendString(record.symbol)
+        output.append(", \"tradeId\": ")
+        output.appendString(record.tradeID.rawValue)
+        output.append(", \"decision\": ")
+        output.appendString(record.decision.rawValue)
+        output.append(", \"reason\": ")
+        output.appendString(record.reason.rawValue)
+        output.append(", \"openQty\": ")
+        output.appendString(record.openQuantity.description)
+        output.append(", \"filledQty\": ")
+        output.appendOptional(record.filledQuantity?.description)
+        output.append(", \"price\": ")
+        output.appendOptional(record.price?.description)
+        output.append(", \"backfillOrderId\": ")
+        output.appendOptional(record.backfillOrderID?.rawValue)
+        output.append(", \"exchangeOrderId\": ")
+        output.appendOptional(record.exchangeOrderID)
+        output.append(", \"exchangeClientOrderId\": ")
+        output.appendOptional(record.exchangeClientOrderID?.rawValue)
+        output.append(", \"filledAt\": ")
+        output.appendOptional(record.filledAt?.millisecondText)
+        output.append("}")
+    }
+}
+
+/// JSON text as UTF-8 bytes, written the way ``JSONText`` writes it.
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    /// Appends literal text as is.
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends a JSON string literal: the bytes of ``JSONText/string(_:)``. The escaped
+    /// characters are all ASCII, so escaping byte by byte is escaping scalar by scalar.
+    mutating func appendString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): append("\\\"")
+                case UInt8(ascii: "\\"): append("\\\\")
+                case UInt8(ascii: "\n"): append("\\n")
+                case UInt8(ascii: "\r"): append("\\r")
+                case UInt8(ascii: "\t"): append("\\t")
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    append("\\u00")
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0xF)])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a string literal, or `null`.
+    mutating func appendOptional(_ text: String?) {
+        if let text { appendString(text) } else { append("null") }
     }
 }
 

@@ -11,7 +11,8 @@
 # Builds the release `trade-lifecycle` unless TRADE_LIFECYCLE_BIN names one, creates the
 # database tl_bench_plan_<shape> on first use, migrates it with `trade-lifecycle migrate`, loads
 # load.sql (INSERT ... SELECT generate_series), writes the exchange snapshot file with
-# exchange.sql, then alternates RUNS (default 7) timed runs of the detection and of the command
+# exchange.sql, then alternates RUNS (default 7) timed runs of the detection (with work_mem at
+# 256MB, as the plan's scan has it) and of the command
 # (which parses the snapshot file, plans and prints JSON), and prints every time, the medians and
 # their ratio. The budget is a ratio of at most 1.5 for `ghosts`.
 set -euo pipefail
@@ -97,7 +98,9 @@ measure_shape() {
     "$psql_bin" -At "$url" -f "$here/exchange.sql" >"$work/exchange.json"
 
 
-    detect() { "$psql_bin" -At "$url" -f "$work/detect.sql" >"$work/detect.out"; }
+    # The plan's scan runs with work_mem at 256MB (SET LOCAL in its transaction); the query gets
+    # the same setting for its session (PGOPTIONS).
+    detect() { PGOPTIONS="-c work_mem=256MB" "$psql_bin" -At "$url" -f "$work/detect.sql" >"$work/detect.out"; }
     plan() {
         ENABLE_RECON_EXIT_BACKFILL=true "$TRADE_LIFECYCLE_BIN" backfill plan --database-url "$url" --profile bench-profile \
             --exchange "$work/exchange.json" --now 2026-02-15T12:00:00Z --json >"$work/plan.json" 2>/dev/null

@@ -144,7 +144,7 @@ public struct PostgresRunbook: Sendable {
         do {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: RunbookSQL.legacyRows(forUpdate: forUpdate)), logger: logger)
             for try await row in rows {
-                let columns = try row.decode(RunbookOrderRow.Columns.self)
+                let columns = try RunbookOrderRow.columns(row)
                 let order = try RunbookOrderRow.order(columns)
                 // Rows with a trade id (printable-ASCII-free but not blank) are the core's to ignore.
                 if order.tradeID == nil, columns.3 != nil {

@@ -115,6 +115,7 @@ let package = Package(
             name: "TradeLifecycleCLITests",
             dependencies: [
                 "TradeLifecycle",
+                "TradeLifecycleTesting",
                 "TradeLifecycleScenario",
                 "TradeLifecycleCLI",
                 "TradeLifecyclePostgres",

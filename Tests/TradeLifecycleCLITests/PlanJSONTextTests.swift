@@ -1,27 +1,17 @@
 import Testing
 import TradeLifecycle
 @testable import TradeLifecycleScenario
+import TradeLifecycleTesting
 
 /// The plan's JSON is written into one byte buffer; these tests hold it to the text of the
 /// field-by-field rendering it replaced (``JSONText`` pieces joined), written out here.
 @Suite("Plan JSON text")
 struct PlanJSONTextTests {
-    /// SplitMix64, so that a failing string replays from its seed.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Strings mixing what JSON escapes (quotes, backslashes, every control character), plain
     /// ASCII, DEL, multi-byte scalars and `\r\n` (one Character, two scalars).
     static func text(seed: UInt64) -> String {
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)  // a failing string replays from its seed
         let pieces: [String] = ["\"", "\\", "\r\n", "\u{7F}", "é", "€", "😀", "TRD-", "a", " ", "/", "e\u{301}"]
         var text = ""
         for _ in 0..<Int.random(in: 0...24, using: &random) {

@@ -3,19 +3,7 @@ import Synchronization
 import Testing
 import TradeLifecycle
 @testable import TradeLifecyclePostgres
-
-/// SplitMix64: a seeded generator, so a failing case replays from its seed.
-struct RunbookRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TradeLifecycleTesting
 
 /// One generated profile: orders written with legacy spellings (the SQL sees the text), the
 /// same orders as the core's values (the oracle), the exchange's fills and positions.
@@ -31,7 +19,7 @@ struct GeneratedBackfillCase {
     var paused: Bool?
     /// Whether a symbol or id is not ASCII (the plan must then read every order).
     var hasNonASCII = false
-    private var random: RunbookRandom
+    private var random: SplitMix64
     private var orderNumber = 0
     private var exitClientOrderIDs: [String] = []
 
@@ -94,7 +82,7 @@ struct GeneratedBackfillCase {
 
     init(seed: Int, profileID: String) throws {
         self.profileID = profileID
-        random = RunbookRandom(seed: UInt64(seed))
+        random = SplitMix64(seed: UInt64(seed))
         var symbols = ["BTC-USD", "ETH-USD"]
         if chance(12) { symbols.append("ÉTH-USD") }
         // Mostly ids of the SDK's own form (36 bytes: the targeted read keeps only the trades it

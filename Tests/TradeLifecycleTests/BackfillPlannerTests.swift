@@ -304,6 +304,23 @@ struct BackfillPlannerTagTests {
             == [.missingFillEvidenceForLargeRemainder, .missingFillEvidenceForLargeRemainder])
     }
 
+    @Test("closed and overclosed trades' ids count for containment: naming one with an open trade is ambiguous")
+    func closedTradeIDsCount() throws {
+        let orders = try twoLifecycles(extra: [
+            try F.order("e-c", trade: "TRD-c3", quantity: "1"),
+            try F.order("x-c", trade: "TRD-c3", action: .exit, quantity: "1", exchangeOrderID: "x-old"),
+            try F.order("x-d", trade: "TRD-d4", action: .exit, quantity: "1", exchangeOrderID: "x-older"),
+        ])
+        for clientOrderID in ["close:TRD-b2+TRD-c3", "close:TRD-b2+TRD-d4"] {
+            let fills = [try F.fill("x1", quantity: "1", clientOrderID: clientOrderID)]
+            #expect(try F.plan(orders: orders, fills: fills).summaries.map(\.reason)
+                == [.missingFillEvidenceForLargeRemainder, .missingFillEvidenceForLargeRemainder], "\(clientOrderID)")
+        }
+        // Without the closed trade's id the tag is B's.
+        let fills = [try F.fill("x1", quantity: "1", clientOrderID: "close:TRD-b2+TRD-e5")]
+        #expect(try F.plan(orders: orders, fills: fills).summaries.map(\.reason) == [.missingFillEvidenceForLargeRemainder, .fillEvidence])
+    }
+
     @Test("a trade id inside a longer contained trade id does not count: TRD-a10 wins over TRD-a1")
     func nestedTradeIDs() throws {
         let orders = [
@@ -541,6 +558,20 @@ struct BackfillPlannerRowTests {
         #expect(order.exchangeOrderID == "x9" && order.clientOrderID?.rawValue == "EXT-z")
         #expect(order.filledAt == (try F.time("2026-02-15T11:00:00.000Z")))
         #expect(order.createdAt == (try F.now()))
+    }
+
+    @Test("a sum out of range in a closed lifecycle fails the plan, as in an open one")
+    func overflowInClosedLifecycle() async throws {
+        let nearMax = "100000000000000000000"
+        let orders = [
+            try F.order("e1", quantity: "1"),
+            try F.order("e-c", trade: "TRD-c3", quantity: nearMax),
+            try F.order("e-c2", trade: "TRD-c3", quantity: nearMax),
+            try F.order("x-c", trade: "TRD-c3", action: .exit, quantity: nearMax),
+        ]
+        let error = await backfillError { _ = try F.plan(orders: orders) }
+        #expect(error?.code == .lifecycleAnalysisFailed)
+        #expect(error?.description.contains("TRD-c3") == true)
     }
 
     @Test("orders of other profiles are ignored")

@@ -2,7 +2,7 @@
 /// database's and the exchange's view of one profile to the rows to audit and insert.
 ///
 /// For each open lifecycle of the profile (``LifecycleAnalysis/openLifecycles(profileID:)``,
-/// in (symbol, trade_id) order):
+/// in (symbol, trade_id) order; the closed lifecycles are not summarised):
 ///
 /// 1. **Gates**, the first failing one wins and gives one `NO_GO` row with `filled_qty` nil:
 ///    `profile_not_paused` (pause required and the profile is not paused or unknown),
@@ -67,19 +67,21 @@ public enum BackfillPlanner {
             return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
                                 openLifecycleCount: 0, rows: [])
         }
-        let analysis: LifecycleAnalysis
+        // The open lifecycles only (closed ones are not summarised), with the same errors as
+        // `LifecycleAnalysis(orders:)`, and the keys of the others, for containment tags.
+        let analysis: ProfileOpenLifecycles
         do {
             // An array is read in place; a lazy filter would go order by order through the
             // generic path, so other profiles' orders (rare) are dropped into a new array.
             if orders.allSatisfy({ $0.profileID == profileID }) {
-                analysis = try LifecycleAnalysis(orders: orders)
+                analysis = try LifecycleAnalysis.openLifecycles(orders: orders, profileID: profileID)
             } else {
-                analysis = try LifecycleAnalysis(orders: orders.filter { $0.profileID == profileID })
+                analysis = try LifecycleAnalysis.openLifecycles(orders: orders.filter { $0.profileID == profileID }, profileID: profileID)
             }
         } catch {
             throw BackfillError(.lifecycleAnalysisFailed, context: "planning profile \(profileID)", underlying: error)
         }
-        let lifecycles = analysis.openLifecycles(profileID: profileID)
+        let lifecycles = analysis.summaries
         guard !lifecycles.isEmpty else {
             return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
                                 openLifecycleCount: 0, rows: [])
@@ -90,7 +92,7 @@ public enum BackfillPlanner {
         planning.readOrders(orders)
         planning.sortFills()
         planning.evaluateGates(profile: profile, positions: exchange.positions)
-        planning.allocateTaggedFills(knownLifecycles: analysis.summaries(profileID: profileID))
+        planning.allocateTaggedFills(closedLifecycleKeys: analysis.closedKeys)
         planning.allocateFirstInFirstOut()
         let rows = try planning.rows()
         return BackfillPlan(profileID: profileID, plannedAt: now, configuration: configuration,
@@ -330,9 +332,10 @@ struct BackfillPlanning {
 
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
     ///
-    /// - Parameter knownLifecycles: Every lifecycle of the profile: their trade ids, with
+    /// - Parameter closedLifecycleKeys: The keys of the profile's lifecycles that are not open
+    ///   (`nil` entries skipped): their trade ids, with those of ``lifecycles`` and
     ///   ``uncountedTradeIDs``, are every trade id of its orders, for containment tags.
-    mutating func allocateTaggedFills(knownLifecycles: ArraySlice<LifecycleSummary>) {
+    mutating func allocateTaggedFills(closedLifecycleKeys: [LifecycleKey?]) {
         // Client order ids that no EXIT order names are tagged by the trade ids they contain.
         var unresolved: [ClientOrderID] = []
         for (clientOrderID, tag) in clientOrderIDTags {
@@ -340,7 +343,8 @@ struct BackfillPlanning {
         }
         if !unresolved.isEmpty {
             let containment = TradeIDContainmentIndex(
-                clientOrderIDs: unresolved, tradeIDs: BackfillKnownTradeIDs(summaries: knownLifecycles, uncounted: uncountedTradeIDs))
+                clientOrderIDs: unresolved, tradeIDs: BackfillKnownTradeIDs(
+                    openLifecycles: lifecycles, closedLifecycleKeys: closedLifecycleKeys, uncounted: uncountedTradeIDs))
             for (index, clientOrderID) in unresolved.enumerated() {
                 clientOrderIDTags[clientOrderID] = .resolved(Self.containmentTag(containment.tradeIDs(containedInClientOrderIDAt: index)))
             }

@@ -127,27 +127,35 @@ struct TradeIDContainmentIndex {
     }
 }
 
-/// The trade ids of a profile's orders, for containment tags: those of its lifecycles and
-/// those of its orders that no lifecycle counts. Read in place: the texts are hashed where they
-/// are, without retaining them.
+/// The trade ids of a profile's orders, for containment tags: those of its lifecycles, open
+/// and not, and those of its orders that no lifecycle counts. Read in place: the texts are
+/// hashed where they are, without retaining them.
 struct BackfillKnownTradeIDs {
-    /// The profile's lifecycles.
-    let summaries: ArraySlice<LifecycleSummary>
+    /// The profile's open lifecycles.
+    let openLifecycles: [LifecycleSummary]
+    /// The keys of the profile's other lifecycles; `nil` entries are skipped.
+    let closedLifecycleKeys: [LifecycleKey?]
     /// Trade ids of orders that count toward no lifecycle.
     let uncounted: Set<TradeID>
 
     /// Calls `matches` with the UTF-8 bytes of every trade id of 1 to `longest` bytes, read in
     /// place, and `found` with the trade id right after `matches` returns `true`.
     func forEach(longest: Int, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool, found: (TradeID) -> Void) {
-        summaries.withUnsafeBufferPointer { summaries in
-            guard let base = summaries.baseAddress else { return }
+        openLifecycles.withUnsafeBufferPointer { summaries in
             for index in summaries.indices {
-                let summary = base + index
-                let count = summary.pointee.key.tradeID.rawValue.utf8.count
+                let count = summaries[index].key.tradeID.rawValue.utf8.count
                 guard count > 0, count <= longest else { continue }
-                let matched = summary.pointee.key.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
-                    ?? Array(summary.pointee.key.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
-                if matched { found(summary.pointee.key.tradeID) }
+                let matched = summaries[index].key.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
+                    ?? Array(summaries[index].key.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
+                if matched { found(summaries[index].key.tradeID) }
+            }
+        }
+        closedLifecycleKeys.withUnsafeBufferPointer { keys in
+            for index in keys.indices {
+                guard let count = keys[index]?.tradeID.rawValue.utf8.count, count > 0, count <= longest else { continue }
+                let matched = keys[index]?.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches) ?? nil
+                    ?? Array(keys[index]?.tradeID.rawValue.utf8 ?? "".utf8).withUnsafeBufferPointer(matches)
+                if matched, let tradeID = keys[index]?.tradeID { found(tradeID) }
             }
         }
         for tradeID in uncounted {

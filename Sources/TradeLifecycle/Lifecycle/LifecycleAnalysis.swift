@@ -95,6 +95,40 @@ public struct LifecycleAnalysis: Sendable {
     }
 }
 
+extension LifecycleAnalysis {
+    /// The open lifecycles of one profile, and the keys of its other lifecycles: for the
+    /// backfill planner, which needs nothing else of an analysis.
+    ///
+    /// The same as ``openLifecycles(profileID:)`` and the keys of ``summaries(profileID:)`` of
+    /// `LifecycleAnalysis(orders:)`, with the same errors, but the lifecycles that are not open
+    /// are neither summarised nor sorted, and no anomaly is looked for.
+    ///
+    /// - Parameters:
+    ///   - orders: The orders, in any order; order ids are expected to be unique.
+    ///   - profileID: The profile (matched by its bytes, as ``summaries(profileID:)`` does).
+    ///   - hashMask: Masks every key hash (tests pass 0 to make all keys collide).
+    /// - Throws: ``LifecycleError`` with code ``LifecycleError/Code/overflow``, exactly when
+    ///   `LifecycleAnalysis(orders:)` throws, with the same error.
+    static func openLifecycles<Orders: Sequence>(orders: Orders, profileID: ProfileID,
+                                                 hashMask: UInt64 = .max) throws(LifecycleError) -> ProfileOpenLifecycles
+    where Orders.Element == Order {
+        var builder = LifecycleAnalysisBuilder(hashMask: hashMask)
+        try builder.add(orders: orders)
+        return try (consume builder).finishOpenLifecycles(profileID: profileID)
+    }
+}
+
+/// The open lifecycles of one profile and the keys of the rest
+/// (``LifecycleAnalysis/openLifecycles(orders:profileID:hashMask:)``).
+struct ProfileOpenLifecycles {
+    /// The open lifecycles (`open_qty > 0`) of the profile, ordered by (symbol, trade_id) bytes,
+    /// as ``LifecycleAnalysis/openLifecycles(profileID:)`` lists them.
+    let summaries: [LifecycleSummary]
+    /// The keys of the profile's lifecycles that are not open, in no particular order, among
+    /// `nil` entries (which stand for no lifecycle of the profile and are to be skipped).
+    let closedKeys: [LifecycleKey?]
+}
+
 /// A trade id within a profile (the scope of `missing_entry_order`), compared by bytes.
 struct TradeInProfile: Hashable {
     let profileID: ProfileID

@@ -506,21 +506,25 @@ struct LifecycleAnalysisBuilder {
         slots = grown
     }
 
-    /// The records' indices in key order (profile, symbol, trade id; UTF-8 bytes).
+    /// A record's place in key order: ranked profile and symbol, then the trade id's prefix.
+    private struct SortKey {
+        var group: UInt64
+        var tradePrefix: (UInt64, UInt64)
+        var index: Int
+    }
+
+    /// Record indices in key order (profile, symbol, trade id; UTF-8 bytes).
     ///
     /// Profiles and symbols are few and numbered, so they are ranked once; trade ids are
     /// compared by their first 16 bytes packed into integers, and in full only on a tie.
-    private func sortedIndices() -> [Int] {
+    ///
+    /// - Parameter indices: The records to sort (each at most once).
+    private func sortedIndices(of indices: some Collection<Int>) -> [Int] {
         let profileRanks = profiles.ranks()
         let symbolRanks = symbols.ranks()
-        struct SortKey {
-            var group: UInt64
-            var tradePrefix: (UInt64, UInt64)
-            var index: Int
-        }
         var sortKeys: [SortKey] = []
-        sortKeys.reserveCapacity(records.count)
-        for index in records.indices {
+        sortKeys.reserveCapacity(indices.count)
+        for index in indices {
             let group = records[index].group
             let rankedGroup = UInt64(profileRanks[Int(truncatingIfNeeded: group >> 32)]) << 32
                 | UInt64(symbolRanks[Int(truncatingIfNeeded: group & 0xFFFF_FFFF)])
@@ -551,7 +555,7 @@ struct LifecycleAnalysisBuilder {
         var summaries: [LifecycleSummary] = []
         summaries.reserveCapacity(records.count)
         var anomalies: [LifecycleAnomaly] = []
-        let order = sortedIndices()
+        let order = sortedIndices(of: records.indices)
         // Key order is unrelated to the order of the records: each step first reads the record,
         // key and first ENTRY a few lifecycles ahead, so that they are fetched in parallel.
         let lookahead = 8
@@ -639,6 +643,81 @@ struct LifecycleAnalysisBuilder {
         }
         anomalies.append(contentsOf: sortedMissingTradeID)
         return (summaries, anomalies)
+    }
+}
+
+extension LifecycleAnalysisBuilder {
+    /// The open lifecycles of one profile and the keys of its closed lifecycles: what
+    /// ``finish(references:)`` gives for them, without building, sorting or looking for
+    /// anomalies in the closed lifecycles (see
+    /// ``LifecycleAnalysis/openLifecycles(orders:profileID:hashMask:)``).
+    ///
+    /// `finish` throws when the average entry price of any lifecycle, open or closed, is out
+    /// of range. Its first check is made here on every record, and when one fails `finish`
+    /// itself runs, so that the error is the one it gives. Its other failures (rounding the
+    /// quotient) cannot happen once that check passes, the average being at most the largest
+    /// price; they are still reported for the open lifecycles, whose summaries are built.
+    ///
+    /// - Parameter profileID: The profile, matched by its bytes.
+    consuming func finishOpenLifecycles(profileID: ProfileID) throws(LifecycleError) -> ProfileOpenLifecycles {
+        let profile = profiles.texts.firstIndex { UTF8Order.equal($0, profileID.rawValue) }.map { UInt64($0) }
+        var open: [Int] = []
+        var averagesInRange = true
+        records.withUnsafeBufferPointer { records in
+            for index in records.indices {
+                // The guard of `LifecycleRecord.summary`.
+                if records[index].pricedQuantityUnits > 0 && records[index].weightedPriceHigh >= records[index].pricedQuantityUnits {
+                    averagesInRange = false
+                }
+                // open_qty = entry_qty - exit_qty > 0.
+                if records[index].group >> 32 == profile, records[index].entryQuantity > records[index].exitQuantity {
+                    open.append(index)
+                }
+            }
+        }
+        guard averagesInRange else {
+            _ = try finish(references: [])
+            // Not reached: `finish` throws for the record that failed the check.
+            throw LifecycleError(.overflow, orderID: nil, detail: "the average entry price of a lifecycle is out of range")
+        }
+
+        var summaries: [LifecycleSummary] = []
+        summaries.reserveCapacity(open.count)
+        let order = sortedIndices(of: open)
+        // As in `finish`: each step first reads the record, key and first ENTRY a few
+        // lifecycles ahead, so that they are fetched in parallel.
+        let lookahead = 8
+        var touched = self.touched
+        for position in order.indices {
+            if position + lookahead < order.count {
+                let ahead = order[position + lookahead]
+                touched &+= records.withUnsafeBufferPointer { records in
+                    records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
+                        &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
+                }
+                touched &+= keys.withUnsafeBufferPointer { keys in
+                    UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
+                }
+                touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
+                    UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
+                }
+            }
+            let index = order[position]
+            // Moved out rather than copied (no retain and release of the texts): from here on
+            // `keys` holds only the keys of lifecycles that are not open.
+            var key: LifecycleKey?
+            var firstEntryOrderID: OrderID?
+            swap(&key, &keys[index])
+            swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
+            guard let key else { continue }
+            summaries.append(try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID))
+        }
+        Self.touchedSink.store(touched, ordering: .relaxed)
+        // Other profiles' keys (byte-different ids) are not the profile's lifecycles.
+        if profile == nil || profiles.texts.count > 1 {
+            for index in records.indices where records[index].group >> 32 != profile { keys[index] = nil }
+        }
+        return ProfileOpenLifecycles(summaries: summaries, closedKeys: keys)
     }
 }
 

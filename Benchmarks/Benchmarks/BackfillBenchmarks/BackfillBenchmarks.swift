@@ -2,8 +2,9 @@
 // lifecycles and 200,000 exchange fills. The budget is 1 second per plan on one core.
 //
 // Three benchmarks over the same pre-generated data, each a baseline for the next:
-// - "Backfill.plan LifecycleAnalysis": only the lifecycle sums every plan needs (the reference
-//   detection query); the floor under any planner.
+// - "Backfill.plan LifecycleAnalysis": the full lifecycle analysis (the reference detection
+//   query: every lifecycle summarised and sorted). The planner sums every lifecycle the same
+//   way but summarises and sorts only the open ones, so this is a close floor, not an exact one.
 // - "Backfill.plan BackfillPlanner": the pure planner over the orders and the snapshot.
 // - "Backfill.plan BackfillEngine+InMemoryStore": reading the orders and the profile from the
 //   in-memory store, then planning (what `trade-lifecycle plan --scenario` and a dry run do).

@@ -65,16 +65,11 @@ struct BackfillLookupStructureTests {
                                  firstEntryAt: nil, averageEntryPrice: nil, lastFilledAt: nil)
             }
             let uncounted = Set(tradeTexts.suffix(from: tradeTexts.count / 2).map { TradeID(uncheckedRawValue: $0) })
-            // Some lifecycles open, the others' keys among empty entries.
+            // Some lifecycles open, the others known by their keys.
             let split = Int.random(in: 0...summaries.count, using: &random)
-            var closedKeys: [LifecycleKey?] = []
-            for summary in summaries[split...] {
-                if Bool.random(using: &random) { closedKeys.append(nil) }
-                closedKeys.append(summary.key)
-            }
             let index = TradeIDContainmentIndex(
                 clientOrderIDs: clientOrderIDs,
-                tradeIDs: BackfillKnownTradeIDs(openLifecycles: Array(summaries[..<split]), closedLifecycleKeys: closedKeys,
+                tradeIDs: BackfillKnownTradeIDs(openLifecycles: Array(summaries[..<split]), closedLifecycleKeys: summaries[split...].map(\.key),
                                                 uncounted: uncounted))
             let all = summaries.map(\.key.tradeID) + Array(uncounted)
             for (position, clientOrderID) in clientOrderIDs.enumerated() {

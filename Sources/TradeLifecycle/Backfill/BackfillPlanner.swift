@@ -332,10 +332,10 @@ struct BackfillPlanning {
 
     /// Gives tagged fills to their trades and queues untagged fills for FIFO.
     ///
-    /// - Parameter closedLifecycleKeys: The keys of the profile's lifecycles that are not open
-    ///   (`nil` entries skipped): their trade ids, with those of ``lifecycles`` and
-    ///   ``uncountedTradeIDs``, are every trade id of its orders, for containment tags.
-    mutating func allocateTaggedFills(closedLifecycleKeys: [LifecycleKey?]) {
+    /// - Parameter closedLifecycleKeys: The keys of the profile's lifecycles that are not open:
+    ///   their trade ids, with those of ``lifecycles`` and ``uncountedTradeIDs``, are every
+    ///   trade id of its orders, for containment tags.
+    mutating func allocateTaggedFills(closedLifecycleKeys: [LifecycleKey]) {
         // Client order ids that no EXIT order names are tagged by the trade ids they contain.
         var unresolved: [ClientOrderID] = []
         for (clientOrderID, tag) in clientOrderIDTags {

@@ -133,8 +133,8 @@ struct TradeIDContainmentIndex {
 struct BackfillKnownTradeIDs {
     /// The profile's open lifecycles.
     let openLifecycles: [LifecycleSummary]
-    /// The keys of the profile's other lifecycles; `nil` entries are skipped.
-    let closedLifecycleKeys: [LifecycleKey?]
+    /// The keys of the profile's other lifecycles.
+    let closedLifecycleKeys: [LifecycleKey]
     /// Trade ids of orders that count toward no lifecycle.
     let uncounted: Set<TradeID>
 
@@ -142,20 +142,25 @@ struct BackfillKnownTradeIDs {
     /// place, and `found` with the trade id right after `matches` returns `true`.
     func forEach(longest: Int, _ matches: (UnsafeBufferPointer<UInt8>) -> Bool, found: (TradeID) -> Void) {
         openLifecycles.withUnsafeBufferPointer { summaries in
+            guard let base = summaries.baseAddress else { return }
             for index in summaries.indices {
-                let count = summaries[index].key.tradeID.rawValue.utf8.count
+                let summary = base + index
+                let count = summary.pointee.key.tradeID.rawValue.utf8.count
                 guard count > 0, count <= longest else { continue }
-                let matched = summaries[index].key.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
-                    ?? Array(summaries[index].key.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
-                if matched { found(summaries[index].key.tradeID) }
+                let matched = summary.pointee.key.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
+                    ?? Array(summary.pointee.key.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
+                if matched { found(summary.pointee.key.tradeID) }
             }
         }
         closedLifecycleKeys.withUnsafeBufferPointer { keys in
+            guard let base = keys.baseAddress else { return }
             for index in keys.indices {
-                guard let count = keys[index]?.tradeID.rawValue.utf8.count, count > 0, count <= longest else { continue }
-                let matched = keys[index]?.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches) ?? nil
-                    ?? Array(keys[index]?.tradeID.rawValue.utf8 ?? "".utf8).withUnsafeBufferPointer(matches)
-                if matched, let tradeID = keys[index]?.tradeID { found(tradeID) }
+                let key = base + index
+                let count = key.pointee.tradeID.rawValue.utf8.count
+                guard count > 0, count <= longest else { continue }
+                let matched = key.pointee.tradeID.rawValue.utf8.withContiguousStorageIfAvailable(matches)
+                    ?? Array(key.pointee.tradeID.rawValue.utf8).withUnsafeBufferPointer(matches)
+                if matched { found(key.pointee.tradeID) }
             }
         }
         for tradeID in uncounted {

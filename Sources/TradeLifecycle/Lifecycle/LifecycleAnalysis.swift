@@ -124,9 +124,8 @@ struct ProfileOpenLifecycles {
     /// The open lifecycles (`open_qty > 0`) of the profile, ordered by (symbol, trade_id) bytes,
     /// as ``LifecycleAnalysis/openLifecycles(profileID:)`` lists them.
     let summaries: [LifecycleSummary]
-    /// The keys of the profile's lifecycles that are not open, in no particular order, among
-    /// `nil` entries (which stand for no lifecycle of the profile and are to be skipped).
-    let closedKeys: [LifecycleKey?]
+    /// The keys of the profile's lifecycles that are not open, in no particular order.
+    let closedKeys: [LifecycleKey]
 }
 
 /// A trade id within a profile (the scope of `missing_entry_order`), compared by bytes.

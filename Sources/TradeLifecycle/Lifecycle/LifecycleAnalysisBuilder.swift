@@ -703,8 +703,7 @@ extension LifecycleAnalysisBuilder {
                 }
             }
             let index = order[position]
-            // Moved out rather than copied (no retain and release of the texts): from here on
-            // `keys` holds only the keys of lifecycles that are not open.
+            // Moved out rather than copied (no retain and release of the texts).
             var key: LifecycleKey?
             var firstEntryOrderID: OrderID?
             swap(&key, &keys[index])
@@ -713,11 +712,17 @@ extension LifecycleAnalysisBuilder {
             summaries.append(try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID))
         }
         Self.touchedSink.store(touched, ordering: .relaxed)
-        // Other profiles' keys (byte-different ids) are not the profile's lifecycles.
-        if profile == nil || profiles.texts.count > 1 {
-            for index in records.indices where records[index].group >> 32 != profile { keys[index] = nil }
+        // The keys left are those of the lifecycles that are not open, moved out (not copied:
+        // no retain of their texts); other profiles' keys (byte-different ids) are left out.
+        var closedKeys: [LifecycleKey] = []
+        if profile != nil {
+            closedKeys.reserveCapacity(records.count - summaries.count)
+            let onlyProfile = profiles.texts.count == 1
+            for index in keys.indices where onlyProfile || records[index].group >> 32 == profile {
+                if let key = keys[index].take() { closedKeys.append(key) }
+            }
         }
-        return ProfileOpenLifecycles(summaries: summaries, closedKeys: keys)
+        return ProfileOpenLifecycles(summaries: summaries, closedKeys: closedKeys)
     }
 }
 

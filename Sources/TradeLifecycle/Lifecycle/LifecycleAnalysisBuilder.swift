@@ -551,38 +551,47 @@ struct LifecycleAnalysisBuilder {
         return UTF8Order.prefix(keys[index]?.tradeID.rawValue ?? "")
     }
 
+    /// The summary of the lifecycle at `order[position]`, its key and first ENTRY moved out of
+    /// the side arrays rather than copied (no retain and release of their texts); `nil` when
+    /// they were taken already.
+    ///
+    /// Key order is unrelated to the order of the records, so each step first reads the record,
+    /// key and first ENTRY a few lifecycles ahead in `order`: they are then fetched in parallel.
+    @inline(__always)
+    private mutating func takeSummary(at position: Int, of order: [Int],
+                                      touched: inout UInt64) throws(LifecycleError) -> LifecycleSummary? {
+        let lookahead = 8
+        if position + lookahead < order.count {
+            let ahead = order[position + lookahead]
+            touched &+= records.withUnsafeBufferPointer { records in
+                records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
+                    &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
+            }
+            // A byte of each, read as raw memory (reading the values would retain their texts).
+            touched &+= keys.withUnsafeBufferPointer { keys in
+                UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
+            }
+            touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
+                UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
+            }
+        }
+        let index = order[position]
+        var key: LifecycleKey?
+        var firstEntryOrderID: OrderID?
+        swap(&key, &keys[index])
+        swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
+        guard let key else { return nil }
+        return try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID)
+    }
+
     consuming func finish(references: [TradeReference]) throws(LifecycleError) -> (summaries: [LifecycleSummary], anomalies: [LifecycleAnomaly]) {
         var summaries: [LifecycleSummary] = []
         summaries.reserveCapacity(records.count)
         var anomalies: [LifecycleAnomaly] = []
         let order = sortedIndices(of: records.indices)
-        // Key order is unrelated to the order of the records: each step first reads the record,
-        // key and first ENTRY a few lifecycles ahead, so that they are fetched in parallel.
-        let lookahead = 8
         var touched = self.touched
         for position in order.indices {
-            if position + lookahead < order.count {
-                let ahead = order[position + lookahead]
-                touched &+= records.withUnsafeBufferPointer { records in
-                    records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
-                        &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
-                }
-                // A byte of each, read as raw memory (reading the values would retain their texts).
-                touched &+= keys.withUnsafeBufferPointer { keys in
-                    UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
-                }
-                touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
-                    UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
-                }
-            }
-            let index = order[position]
-            // Moved out rather than copied: no retain and release of each key's texts.
-            var key: LifecycleKey?
-            var firstEntryOrderID: OrderID?
-            swap(&key, &keys[index])
-            swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
-            guard let key else { continue }
-            let summary = try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID)
+            guard let summary = try takeSummary(at: position, of: order, touched: &touched) else { continue }
             let entry = summary.entryQuantity
             let exit = summary.exitQuantity
             if entry.isPositive {
@@ -684,32 +693,10 @@ extension LifecycleAnalysisBuilder {
         var summaries: [LifecycleSummary] = []
         summaries.reserveCapacity(open.count)
         let order = sortedIndices(of: open)
-        // As in `finish`: each step first reads the record, key and first ENTRY a few
-        // lifecycles ahead, so that they are fetched in parallel.
-        let lookahead = 8
         var touched = self.touched
         for position in order.indices {
-            if position + lookahead < order.count {
-                let ahead = order[position + lookahead]
-                touched &+= records.withUnsafeBufferPointer { records in
-                    records[ahead].group &+ UInt64(truncatingIfNeeded: records[ahead].exitQuantity.units)
-                        &+ UInt64(truncatingIfNeeded: records[ahead].weightedPriceLow)
-                }
-                touched &+= keys.withUnsafeBufferPointer { keys in
-                    UInt64(UnsafeRawPointer(keys.baseAddress! + ahead).load(as: UInt8.self))
-                }
-                touched &+= firstEntryOrderIDs.withUnsafeBufferPointer { ids in
-                    UInt64(UnsafeRawPointer(ids.baseAddress! + ahead).load(as: UInt8.self))
-                }
-            }
-            let index = order[position]
-            // Moved out rather than copied (no retain and release of the texts).
-            var key: LifecycleKey?
-            var firstEntryOrderID: OrderID?
-            swap(&key, &keys[index])
-            swap(&firstEntryOrderID, &firstEntryOrderIDs[index])
-            guard let key else { continue }
-            summaries.append(try records[index].summary(key: key, firstEntryOrderID: firstEntryOrderID))
+            guard let summary = try takeSummary(at: position, of: order, touched: &touched) else { continue }
+            summaries.append(summary)
         }
         Self.touchedSink.store(touched, ordering: .relaxed)
         // The keys left are those of the lifecycles that are not open, moved out (not copied:

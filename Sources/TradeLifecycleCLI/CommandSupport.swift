@@ -1,5 +1,6 @@
 import Logging
 import TradeLifecycle
+import TradeLifecycleScenario
 
 /// What a command needs from its process, passed in so that the commands run the same in a
 /// test as from the shell.
@@ -148,7 +149,7 @@ indirect enum JSON: Sendable {
         let padding = String(repeating: "  ", count: indent + 1)
         let closing = String(repeating: "  ", count: indent)
         switch self {
-        case .string(let text): output += Self.quoted(text)
+        case .string(let text): output += JSONText.string(text)
         case .number(let text): output += text
         case .bool(let flag): output += flag ? "true" : "false"
         case .null: output += "null"
@@ -165,30 +166,11 @@ indirect enum JSON: Sendable {
             guard !members.isEmpty else { output += "{}"; return }
             output += "{\n"
             for (index, (key, value)) in members.enumerated() {
-                output += padding + Self.quoted(key) + ": "
+                output += padding + JSONText.string(key) + ": "
                 value.write(into: &output, indent: indent + 1)
                 output += index == members.count - 1 ? "\n" : ",\n"
             }
             output += closing + "}"
         }
-    }
-
-    /// A JSON string literal: `"`, `\` and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output + "\""
     }
 }

@@ -61,12 +61,16 @@ public struct BackfillTelemetry: Sendable {
     public func record(_ result: BackfillRunResult) {
         let mode = Self.modeText(result.mode)
         Counter(label: Self.runsLabel, dimensions: [("mode", mode)], factory: factory).increment()
+        struct RowKey: Hashable {
+            let profileID: ProfileID
+            let decision: BackfillDecision
+            let reason: BackfillReason
+        }
         var counts: [BackfillDecision: Int] = [:]
+        var rowCounts: [RowKey: Int] = [:]
         for record in result.records {
             counts[record.decision, default: 0] += 1
-            Counter(label: Self.rowsLabel, dimensions: [("profile_id", record.profileID.rawValue),
-                                                        ("decision", record.decision.rawValue),
-                                                        ("reason", record.reason.rawValue)], factory: factory).increment()
+            rowCounts[RowKey(profileID: record.profileID, decision: record.decision, reason: record.reason), default: 0] += 1
             switch record.decision {
             case .noGo:
                 logger.warning("backfill NO_GO: \(record.reason.rawValue)", metadata: Self.metadata(of: record))
@@ -75,6 +79,13 @@ public struct BackfillTelemetry: Sendable {
             case .dryRun, .pendingApply, .skipExisting:
                 logger.debug("backfill \(record.decision.rawValue): \(record.reason.rawValue)", metadata: Self.metadata(of: record))
             }
+        }
+        // One counter per (profile, decision, reason), not one per row.
+        for (key, count) in rowCounts {
+            Counter(label: Self.rowsLabel, dimensions: [("profile_id", key.profileID.rawValue),
+                                                        ("decision", key.decision.rawValue),
+                                                        ("reason", key.reason.rawValue)], factory: factory)
+                .increment(by: Int64(count))
         }
         for record in result.finishedPendingRecords {
             Counter(label: Self.recoveredRowsLabel, dimensions: [("profile_id", record.profileID.rawValue),

@@ -217,9 +217,12 @@ struct JSONBytes {
 }
 
 /// Writing JSON text by hand, so the key order is the documented one.
-enum JSONText {
+public enum JSONText {
     /// A JSON string literal: `"`, `\` and control characters escaped, everything else as is.
-    static func string(_ text: String) -> String {
+    ///
+    /// - Parameter text: The text.
+    /// - Returns: The literal, quotes included.
+    public static func string(_ text: String) -> String {
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             return "\"" + text + "\""
         }

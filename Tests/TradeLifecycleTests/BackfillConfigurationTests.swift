@@ -66,7 +66,7 @@ struct BackfillConfigurationTests {
           arguments: ["1", "0", "yes", "no", "on", "off", "", " true", "false ", "t", "truee"])
     func malformedBooleans(text: String) {
         for variable in [BackfillConfiguration.Variable.enabled, .dryRun, .requirePause] {
-            let error = backfillInputError { _ = try BackfillConfiguration(environment: [variable.rawValue: text]) }
+            let error = LifecycleFixtures.inputError { _ = try BackfillConfiguration(environment: [variable.rawValue: text]) }
             #expect(error?.code == .malformed)
             #expect(error?.field == variable.rawValue)
             #expect(error?.value == text)
@@ -94,7 +94,7 @@ struct BackfillConfigurationTests {
         ("EXCHANGE_STATE_MISMATCH_THROTTLE_MS", "604800001", .outOfRange),
     ])
     func malformedNumbers(variable: String, text: String, code: InputError.Code) {
-        let error = backfillInputError { _ = try BackfillConfiguration(environment: [variable: text]) }
+        let error = LifecycleFixtures.inputError { _ = try BackfillConfiguration(environment: [variable: text]) }
         #expect(error?.code == code)
         #expect(error?.field == variable)
         #expect(error?.description.contains(variable) == true)

@@ -149,17 +149,6 @@ func backfillError(_ body: () async throws -> Void) async -> BackfillError? {
     }
 }
 
-/// The ``InputError`` `body` throws, or `nil` when it throws nothing or another error.
-func backfillInputError(_ body: () throws -> Void) -> InputError? {
-    do {
-        try body()
-        return nil
-    } catch let error as InputError {
-        return error
-    } catch {
-        return nil
-    }
-}
 
 /// A thread-safe list of lines, for test doubles that record their calls.
 final class BackfillRequestLog: Sendable {

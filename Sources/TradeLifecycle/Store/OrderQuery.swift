@@ -44,3 +44,24 @@ public enum OrderChange: Sendable, Hashable {
     /// that the exchange reports filled or partially filled.
     case correctToExchange(status: OrderStatus, filledQuantity: ExactDecimal, filledAt: Timestamp?)
 }
+
+extension Order {
+    /// The order after `change`, through the state machine: what every ``OrderStore`` writes for
+    /// ``OrderStore/updateOrder(_:change:at:)``.
+    ///
+    /// - Parameters:
+    ///   - change: The change.
+    ///   - time: The time of the change (`updated_at`).
+    /// - Returns: The changed order.
+    /// - Throws: ``LifecycleError`` when the state machine refuses the change.
+    public func applying(_ change: OrderChange, at time: Timestamp) throws(LifecycleError) -> Order {
+        switch change {
+        case .transition(let status, let filledQuantity, let filledAt):
+            try transitioned(to: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
+        case .revertBackfill:
+            try revertingBackfill(at: time)
+        case .correctToExchange(let status, let filledQuantity, let filledAt):
+            try correctedToExchange(status: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
+        }
+    }
+}

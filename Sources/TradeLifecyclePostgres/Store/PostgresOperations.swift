@@ -166,14 +166,7 @@ extension PostgresOperations {
             let current = try Self.readOrder(row, operation: context)
             let updated: Order
             do {
-                switch change {
-                case .transition(let status, let filledQuantity, let filledAt):
-                    updated = try current.transitioned(to: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
-                case .revertBackfill:
-                    updated = try current.revertingBackfill(at: time)
-                case .correctToExchange(let status, let filledQuantity, let filledAt):
-                    updated = try current.correctedToExchange(status: status, filledQuantity: filledQuantity, filledAt: filledAt, at: time)
-                }
+                updated = try current.applying(change, at: time)
             } catch {
                 throw StoreError(.invalidChange, context: context, underlying: error)
             }

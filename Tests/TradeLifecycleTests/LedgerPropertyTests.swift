@@ -50,6 +50,9 @@ import TradeLifecycleTesting
         }
         #expect(tally.operations >= 100_000)
         #expect(tally.closedPositions > 1_000, "positions were opened and fully closed")
+        // Both ways the ledger finds an id: above every recorded id, and below one.
+        #expect(tally.idsBelowNewest > 5_000, "\(tally.idsBelowNewest) new ids below a recorded one")
+        #expect(tally.idsAboveNewest > 5_000, "\(tally.idsAboveNewest) new ids above every recorded one")
     }
 
     @Test func rebuildEqualsTheLedgerAfterEveryPrefix() async {
@@ -71,12 +74,17 @@ struct LedgerTally {
     var errors: [LedgerError.Code: Int] = [:]
     var operations = 0
     var closedPositions = 0
+    /// Recorded new ids smaller than an id recorded before them, and the others.
+    var idsBelowNewest = 0
+    var idsAboveNewest = 0
 
     mutating func merge(_ other: LedgerTally) {
         results.merge(other.results, uniquingKeysWith: +)
         errors.merge(other.errors, uniquingKeysWith: +)
         operations += other.operations
         closedPositions += other.closedPositions
+        idsBelowNewest += other.idsBelowNewest
+        idsAboveNewest += other.idsAboveNewest
     }
 }
 
@@ -140,9 +148,18 @@ struct LedgerSimulation {
     private var releasedByOrder: [String: ExactDecimal] = [:]
     private var lifecycles: [String: LifecycleSums] = [:]
 
+    private var usedIDs: Set<UInt64> = []
+    /// The greatest id recorded so far.
+    private var newestRecordedID: UInt128 = 0
+
+    /// A new id: growing on the whole, but often smaller than one already recorded (ids of
+    /// nearby steps overlap), so that both ways the ledger finds ids are taken.
     private mutating func freshID() -> LedgerOperationID {
         defer { nextID += 1 }
-        return LedgerOperationID(UInt128(nextID))
+        var generator = SplitMix64(seed: nextID)
+        var id = nextID * 8 + generator.next() % 24 + 1
+        while !usedIDs.insert(id).inserted { id += 1 }
+        return LedgerOperationID(UInt128(id))
     }
 
     // MARK: Steps
@@ -384,6 +401,11 @@ struct LedgerSimulation {
             return
         }
         tally.results[result.code, default: 0] += 1
+        if case .fresh = intent {
+            expect(before.event(for: operation.id) == nil, "\(operation): a new id is free before it is recorded")
+            if operation.id.value < newestRecordedID { tally.idsBelowNewest += 1 } else { tally.idsAboveNewest += 1 }
+            newestRecordedID = max(newestRecordedID, operation.id.value)
+        }
         switch intent {
         case .replay(let event):
             let expected: LedgerResult = if case .insufficientAvailable = event.result { event.result } else { .exists }

@@ -11,8 +11,13 @@
 //
 // "Ledger.mixed" (scaling factor kilo) runs 1,000 operations per sample: the ledger's indexes
 // stay in the processor's caches. "Ledger.mixed 1M-operation ledger" (scaling factor mega)
-// runs 1,000,000 per sample and shows the same work once the indexes outgrow the caches (one
-// cache miss per index lookup): compare the two for the cost of a large ledger.
+// runs 1,000,000 per sample and shows the same work once the tables outgrow the caches. Its
+// operation ids grow (1,000, 1,001, ...), as time-based ids do, so the ledger finds each id
+// free without a lookup; "…, random ids" runs the same operations under random 128-bit ids,
+// each of which costs a lookup in a table of a million ids (a cache miss). Every ledger
+// reserves capacity for its operations first (`reserveCapacity` commits the history's
+// memory before the clock starts, as a service that sizes its ledger at start-up does);
+// "…, no reservation" shows the cost of a history that grows while it records.
 
 import Benchmark
 import TradeLifecycle
@@ -25,8 +30,12 @@ struct LedgerWorkload: Sendable {
 
     static let kilo = LedgerWorkload(operationCount: BenchmarkScalingFactor.kilo.rawValue, seed: 0x1ED6_E500)
     static let mega = LedgerWorkload(operationCount: BenchmarkScalingFactor.mega.rawValue, seed: 0x1ED6_E501)
+    static let megaRandomIDs = LedgerWorkload(
+        operationCount: BenchmarkScalingFactor.mega.rawValue, seed: 0x1ED6_E501, randomIDs: true)
 
-    init(operationCount: Int, seed: UInt64) {
+    /// - Parameter randomIDs: Random 128-bit operation ids instead of growing ones (the same
+    ///   operations otherwise).
+    init(operationCount: Int, seed: UInt64, randomIDs: Bool = false) {
         var random = SplitMix64(seed: seed)
         guard let profiles = try? (0..<4).map({ try ProfileID("profile-\($0)") }) else { fatalError("profile ids") }
         self.profiles = profiles
@@ -34,8 +43,10 @@ struct LedgerWorkload: Sendable {
         var operations: [LedgerOperation] = []
         operations.reserveCapacity(operationCount)
         var nextID: UInt128 = 1_000
+        var idRandom = SplitMix64(seed: ~seed)
         func add(_ kind: LedgerOperation.Kind) {
-            operations.append(LedgerOperation(id: LedgerOperationID(nextID), kind: kind))
+            let id = randomIDs ? UInt128(idRandom.next()) << 64 | UInt128(idRandom.next()) : nextID
+            operations.append(LedgerOperation(id: LedgerOperationID(id), kind: kind))
             nextID += 1
         }
         var trade = 0
@@ -68,9 +79,9 @@ struct LedgerWorkload: Sendable {
     }
 
     /// A ledger with every profile funded far beyond what the trades need.
-    func fundedLedger() -> CapitalLedger {
+    func fundedLedger(reserving: Bool = true) -> CapitalLedger {
         var ledger = CapitalLedger()
-        ledger.reserveCapacity(operations.count + profiles.count)
+        if reserving { ledger.reserveCapacity(operations.count + profiles.count) }
         for (index, profile) in profiles.enumerated() {
             let funding = LedgerOperation(id: LedgerOperationID(UInt128(index + 1)),
                                           kind: .allocate(profileID: profile, amount: 1_000_000_000_000))
@@ -154,11 +165,23 @@ let benchmarks: @Sendable () -> Void = {
         warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30), maxIterations: 10)) { benchmark in
         try measure(benchmark, LedgerWorkload.mega)
     }
+
+    Benchmark("Ledger.mixed 1M-operation ledger, random ids", configuration: .init(
+        metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
+        warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30), maxIterations: 10)) { benchmark in
+        try measure(benchmark, LedgerWorkload.megaRandomIDs)
+    }
+
+    Benchmark("Ledger.mixed 1M-operation ledger, no reservation", configuration: .init(
+        metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal],
+        warmupIterations: 1, scalingFactor: .mega, maxDuration: .seconds(30), maxIterations: 10)) { benchmark in
+        try measure(benchmark, LedgerWorkload.mega, reserving: false)
+    }
 }
 
 /// Applies the workload's operations, one per scaled iteration, to a new funded ledger.
-private func measure(_ benchmark: Benchmark, _ workload: LedgerWorkload) throws {
-    var ledger = workload.fundedLedger()
+private func measure(_ benchmark: Benchmark, _ workload: LedgerWorkload, reserving: Bool = true) throws {
+    var ledger = workload.fundedLedger(reserving: reserving)
     try workload.operations.withUnsafeBufferPointer { operations in
         benchmark.startMeasurement()
         for index in benchmark.scaledIterations {

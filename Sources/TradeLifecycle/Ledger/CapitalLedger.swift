@@ -51,12 +51,21 @@ public struct CapitalLedger: Sendable, Equatable {
     /// How many facts have left a profile's `available` below zero, over all profiles.
     public private(set) var violationCount = 0
 
-    // Each index maps a key to a slot of the arrays below it (for ids: to the event's position
-    // in `history`). Keys (with their strings) and figures are kept in separate arrays, so the
-    // hot path reads and writes figures without reference counting. Entries are never removed:
-    // posted and voided reservations and flat positions stay, so late facts are answered
-    // precisely.
+    // The id table, in two parts. An id greater than every id recorded before it (ids that
+    // grow, as time-based ids do) is found in the history itself: `ascendingRuns` holds the
+    // runs of consecutive history positions recorded with such ids, so their ids ascend along
+    // a run and from one run to the next. Any other id is kept in `idIndex`, whose slot `n` is
+    // the history position `unorderedIDEvents[n]`. An id greater than `newestID` is then free
+    // without a lookup: a large ledger fed growing ids neither reads nor writes a table larger
+    // than the processor's caches for every operation.
+    private var newestID: UInt128 = 0
+    private var ascendingRuns: [Range<Int>] = []
     private var idIndex = LedgerSlotIndex()
+    private var unorderedIDEvents: [Int] = []
+    // Each other index maps a key to a slot of the arrays below it. Keys (with their strings)
+    // and figures are kept in separate arrays, so the hot path reads and writes figures without
+    // reference counting. Entries are never removed: posted and voided reservations and flat
+    // positions stay, so late facts are answered precisely.
     private var profileIndex = LedgerSlotIndex()
     private var accountIDs: [ProfileID] = []
     private var accounts: [ProfileAccount] = []
@@ -76,13 +85,22 @@ public struct CapitalLedger: Sendable, Equatable {
     /// Creates an empty ledger.
     public init() {}
 
-    /// Reserves storage for `operationCount` recorded operations, so appending them does not
-    /// reallocate the history and the id table.
+    /// Reserves and commits memory for the history of `operationCount` recorded operations
+    /// (80 bytes each), so that recording them neither reallocates the history nor waits for
+    /// the operating system to map its pages: the memory is written now, as a service that
+    /// sizes its ledger at start-up would have it. The tables of orders, positions and of ids
+    /// that arrive smaller than an id recorded before them grow as needed.
     ///
     /// - Parameter operationCount: The number of operations expected.
     public mutating func reserveCapacity(_ operationCount: Int) {
-        events.reserveCapacity(operationCount)
-        idIndex.reserveCapacity(operationCount)
+        guard operationCount > events.count else { return }
+        events = [EventRecord](unsafeUninitializedCapacity: operationCount) { buffer, count in
+            // Every element is written (a record is plain data: nothing to release), and only
+            // the recorded ones are counted.
+            buffer.initialize(repeating: EventRecord(id: 0, kind: .unusual, slot: 0))
+            _ = buffer.update(fromContentsOf: events)
+            count = events.count
+        }
     }
 }
 
@@ -156,8 +174,7 @@ extension CapitalLedger {
     ///
     /// - Parameter id: The operation id.
     public func event(for id: LedgerOperationID) -> LedgerEvent? {
-        let hash = Self.hash(id)
-        return eventSlot(id, hash, idIndex.firstBucket(hash)).map(recordedEvent(at:))
+        eventSlot(id, idProbe(id)).map(recordedEvent(at:))
     }
 
     /// The number of recorded events.
@@ -246,30 +263,33 @@ extension CapitalLedger {
     public mutating func apply(_ operation: borrowing LedgerOperation) throws(LedgerError) -> LedgerResult {
         try Self.validateContent(of: operation)
         let id = operation.id
-        let idHash = Self.hash(id)
         // Each case hashes its keys first and reads the first bucket of every index it needs
-        // (the id's and the keys') one after the other, so that in a large ledger the cache
-        // misses of these independent reads overlap instead of following one another.
+        // (the id's, unless the id is greater than every recorded one, and the keys') one after
+        // the other, so that in a large ledger the cache misses of these independent reads
+        // overlap instead of following one another.
         let result: LedgerResult
         var record: EventRecord
+        let idProbe: IndexProbe?
         switch operation.kind {
         case .allocate(let profileID, let amount):
-            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
+            idProbe = self.idProbe(id)
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try allocate(profileID, amount, id)
             record = EventRecord(id: id.value, kind: .allocate, slot: slot, first: amount.units)
         case .deallocate(let profileID, let amount):
-            if let answer = answer(to: operation, idHash, idIndex.firstBucket(idHash)) { return answer }
+            idProbe = self.idProbe(id)
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try deallocate(profileID, amount, id)
             record = EventRecord(id: id.value, kind: .deallocate, slot: slot, first: amount.units)
         case .reserveEntry(let profileID, let orderID, let symbol, let tradeID, let side, let quantity, let limitPrice):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
             let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
-            let idBucket = idIndex.firstBucket(idHash)
+            idProbe = self.idProbe(id)
             let orderProbe = order.reading(orderIndex)
             let positionProbe = position.reading(positionIndex)
-            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try reserveEntry(
                 profileID, orderID, symbol, tradeID, side, quantity, limitPrice, id, orderProbe, positionProbe)
@@ -277,25 +297,25 @@ extension CapitalLedger {
                 id: id.value, kind: .reserveEntry, slot: slot, first: quantity.units, second: limitPrice.units)
         case .fill(let profileID, let orderID, let quantity, let price):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
-            let idBucket = idIndex.firstBucket(idHash)
+            idProbe = self.idProbe(id)
             let orderProbe = order.reading(orderIndex)
-            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try fill(profileID, orderID, quantity, price, id, orderProbe)
             record = EventRecord(id: id.value, kind: .fill, slot: slot, first: quantity.units, second: price.units)
         case .cancel(let profileID, let orderID):
             let order = IndexProbe(hash: Self.hash(profileID, orderID))
-            let idBucket = idIndex.firstBucket(idHash)
+            idProbe = self.idProbe(id)
             let orderProbe = order.reading(orderIndex)
-            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try cancel(profileID, orderID, id, orderProbe)
             record = EventRecord(id: id.value, kind: .cancel, slot: slot)
         case .exit(let profileID, let symbol, let tradeID, let quantity, let price, let fee):
             let position = IndexProbe(hash: Self.hash(profileID, symbol, tradeID))
-            let idBucket = idIndex.firstBucket(idHash)
+            idProbe = self.idProbe(id)
             let positionProbe = position.reading(positionIndex)
-            if let answer = answer(to: operation, idHash, idBucket) { return answer }
+            if let answer = answer(to: operation, idProbe) { return answer }
             let slot: Int
             (result, slot) = try exit(profileID, symbol, tradeID, quantity, price, fee, id, positionProbe)
             record = EventRecord(
@@ -306,7 +326,17 @@ extension CapitalLedger {
             record = EventRecord(id: id.value, kind: .unusual, slot: unusualEvents.count)
             unusualEvents.append(LedgerEvent(sequence: UInt64(events.count + 1), operation: copy operation, result: result))
         }
-        idIndex.append(idHash)
+        if let idProbe {
+            idIndex.append(idProbe.hash)
+            unorderedIDEvents.append(events.count)
+        } else {
+            newestID = id.value
+            if let last = ascendingRuns.indices.last, ascendingRuns[last].upperBound == events.count {
+                ascendingRuns[last] = ascendingRuns[last].lowerBound..<(events.count + 1)
+            } else {
+                ascendingRuns.append(events.count..<(events.count + 1))
+            }
+        }
         events.append(record)
         return result
     }
@@ -314,9 +344,9 @@ extension CapitalLedger {
     /// The answer from the id table when the operation's id is taken: the first differing
     /// field, the recorded refusal again, or `exists`; `nil` when the id is free.
     private func answer(
-        to operation: borrowing LedgerOperation, _ idHash: UInt64, _ firstBucket: UInt64
+        to operation: borrowing LedgerOperation, _ idProbe: IndexProbe?
     ) -> LedgerResult? {
-        guard let existing = eventSlot(operation.id, idHash, firstBucket) else { return nil }
+        guard let existing = eventSlot(operation.id, idProbe) else { return nil }
         let recorded = recordedEvent(at: existing)
         if let difference = recorded.operation.kind.firstDifference(from: operation.kind) {
             return difference
@@ -669,8 +699,37 @@ extension CapitalLedger {
             LedgerHash.combine(LedgerHash.combine(0x05, profileID.rawValue), symbol), tradeID.rawValue))
     }
 
-    private func eventSlot(_ id: LedgerOperationID, _ hash: UInt64, _ firstBucket: UInt64) -> Int? {
-        idIndex.find(hash, firstBucket: firstBucket) { events[$0].id == id.value }
+    /// Where to look `id` up: `nil` when it is greater than every id recorded (so it is free),
+    /// else its probe in the table of unordered ids, with the first bucket read.
+    @inline(__always)
+    private func idProbe(_ id: LedgerOperationID) -> IndexProbe? {
+        guard id.value <= newestID else { return nil }
+        return IndexProbe(hash: Self.hash(id)).reading(idIndex)
+    }
+
+    /// The position in the history of the event recorded for `id`, or `nil` when it is free.
+    private func eventSlot(_ id: LedgerOperationID, _ probe: IndexProbe?) -> Int? {
+        guard let probe else { return nil }
+        // The ids of the runs ascend: the last run whose first id is not above `id`, then the
+        // position in it whose id is not below `id`.
+        var low = 0
+        var high = ascendingRuns.count
+        while low < high {
+            let middle = low &+ (high &- low) / 2
+            if events[ascendingRuns[middle].lowerBound].id <= id.value { low = middle &+ 1 } else { high = middle }
+        }
+        if low > 0 {
+            let run = ascendingRuns[low &- 1]
+            var first = run.lowerBound
+            var end = run.upperBound
+            while first < end {
+                let middle = first &+ (end &- first) / 2
+                if events[middle].id < id.value { first = middle &+ 1 } else { end = middle }
+            }
+            if first < run.upperBound, events[first].id == id.value { return first }
+        }
+        let slot = idIndex.find(probe.hash, firstBucket: probe.firstBucket) { events[unorderedIDEvents[$0]].id == id.value }
+        return slot.map { unorderedIDEvents[$0] }
     }
 
     private func profileSlot(_ profileID: ProfileID, _ hash: UInt64) -> Int? {

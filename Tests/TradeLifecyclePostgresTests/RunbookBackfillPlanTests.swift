@@ -282,6 +282,53 @@ extension RunbookPostgresTests {
             }
         }
 
+        @Test("an order id equal to a fill's in Swift but not byte for byte, in a trade the scan does not keep, makes the plan read every order",
+              arguments: [(exchange: "\u{212A}x9", client: nil), (exchange: "cx1", client: "EXT-\u{212A}9")] as [(exchange: String, client: String?)])
+        func canonicallyEqualIDInAClosedTrade(exchangeOrderID: String, clientOrderID: String?) async throws {
+            // U+212A KELVIN SIGN is canonically equivalent to "K": Swift's == says the ids are equal.
+            #expect(exchangeOrderID == "Kx9" || clientOrderID == "EXT-K9")
+            let openTradeID = "TRD-" + String(repeating: "a", count: 32)
+            let closedTradeID = "TRD-" + String(repeating: "c", count: 32)
+            let rows = [
+                OrderRowText(orderID: "o1", tradeID: openTradeID, action: "ENTRY", quantity: "1", price: "100", filledAt: "2026-02-15T09:00:00Z"),
+                OrderRowText(orderID: "c1", tradeID: closedTradeID, action: "ENTRY", quantity: "2", price: "100", filledAt: "2026-02-15T08:00:00Z"),
+                OrderRowText(orderID: "c2", tradeID: closedTradeID, action: "EXIT", quantity: "2", price: "100", exchangeOrderID: exchangeOrderID,
+                             clientOrderID: clientOrderID, filledAt: "2026-02-15T08:30:00Z"),
+                // Another profile's row, never read.
+                OrderRowText(orderID: "q1", profileID: "p2", tradeID: openTradeID, action: "ENTRY", quantity: "5", price: "100",
+                             exchangeOrderID: "Kx9", filledAt: "2026-02-15T09:00:00Z"),
+            ]
+            try await TestDatabase.withMigrated(seed: [
+                try #require(OrderRowText.insert(rows)), "INSERT INTO trade_profiles (profile_id, paused) VALUES ('p1', true)",
+            ]) { database in
+                let fill = try ExchangeFill(profileID: ProfileID("p1"), symbol: "BTC-USD", side: .sell, exchangeOrderID: "Kx9",
+                                            clientOrderID: ClientOrderID("EXT-K9"), quantity: ExactDecimal(1),
+                                            price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
+                let configuration = try BackfillConfiguration(isEnabled: true)
+                let orders = try rows.filter { $0.profileID == "p1" }.map { row in
+                    try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
+                              action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
+                              price: ExactDecimal(row.price!), exchangeOrderID: row.exchangeOrderID,
+                              clientOrderID: ClientOrderID.normalized(row.clientOrderID), filledAt: Timestamp(row.filledAt!),
+                              createdAt: Timestamp(row.createdAt))
+                }
+                let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
+                                                        profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
+                                                        exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                // Without the closed trade's EXIT the fill would be evidence for the open trade.
+                let withoutClosedTrade = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: [orders[0]],
+                                                                  profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
+                                                                  exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                #expect(expected.rows != withoutClosedTrade.rows, "the closed trade's EXIT changes the plan")
+                let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
+                                                                       configuration: configuration, now: GeneratedBackfillCase.now,
+                                                                       allowTargetedRead: true)
+                #expect(targeted.strategy == .allOrders)
+                #expect(targeted.ordersRead == 3)
+                #expect(targeted.plan.rows == expected.rows)
+            }
+        }
+
         /// The example of SPEC section 9, in the database.
         static let specExampleRows = [
             OrderRowText(orderID: "o1", tradeID: "TRD-a1", action: "ENTRY", quantity: "1.5", price: "100", exchangeOrderID: "x1",

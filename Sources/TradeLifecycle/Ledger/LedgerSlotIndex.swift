@@ -76,14 +76,6 @@ struct LedgerSlotIndex: Sendable {
         return slot
     }
 
-    /// Makes room for `capacity` slots without growing.
-    mutating func reserveCapacity(_ capacity: Int) {
-        hashes.reserveCapacity(capacity)
-        var size = buckets.count
-        while size < capacity &* 2 { size &*= 2 }
-        if size > buckets.count { grow(to: size) }
-    }
-
     private mutating func place(_ hash: UInt64, slot: Int) {
         let mask = buckets.count &- 1
         var position = Int(truncatingIfNeeded: hash) & mask

@@ -45,7 +45,7 @@ struct PostgresPoolExecutor: PostgresExecutor {
         let outcome: Result<Value, StoreError>
         do {
             outcome = try await client.withConnection { connection in
-                await PostgresTransactionExecutor.run(on: connection, logger: logger, context: context) {
+                await PostgresTransactionExecutor.run(on: connection, logger: logger, context: context, reporting: { $0 }) {
                     executor async throws(StoreError) in try await body(executor)
                 }
             }
@@ -143,18 +143,21 @@ final class PostgresTransactionExecutor: PostgresExecutor {
     }
 
     /// Runs `body` in a transaction on `connection`: `BEGIN`, the body, `COMMIT`; `ROLLBACK`
-    /// when the body throws.
-    static func run<Value: Sendable>(
+    /// when the body throws. What the body throws comes back unchanged; a failure of `BEGIN` or
+    /// `COMMIT` (or of a statement inside, when the body returned anyway) as `failure(_:)` of
+    /// its ``StoreError``.
+    static func run<Value: Sendable, Failure: Error>(
         on connection: PostgresConnection, logger: Logger, context: String,
         isolation: isolated (any Actor)? = #isolation,
-        _ body: (PostgresTransactionExecutor) async throws(StoreError) -> Value
-    ) async -> Result<Value, StoreError> {
+        reporting failure: (StoreError) -> Failure,
+        _ body: (PostgresTransactionExecutor) async throws(Failure) -> Value
+    ) async -> Result<Value, Failure> {
         let executor = PostgresTransactionExecutor(connection: connection, logger: logger)
         do {
             try await executor.begin(context: context)
         } catch {
             executor.finish()
-            return .failure(error)
+            return .failure(failure(error))
         }
         let value: Value
         do {
@@ -166,7 +169,7 @@ final class PostgresTransactionExecutor: PostgresExecutor {
         do {
             try await executor.commit(context: context)
         } catch {
-            return .failure(error)
+            return .failure(failure(error))
         }
         return .success(value)
     }

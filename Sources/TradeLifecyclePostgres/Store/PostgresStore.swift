@@ -171,28 +171,12 @@ public struct PostgresStore: Store, Sendable {
         let outcome: Swift.Result<Result, any Error>
         do {
             outcome = try await client.withConnection { connection in
-                let executor = PostgresTransactionExecutor(connection: connection, logger: logger)
-                do {
-                    try await executor.begin(context: context)
-                } catch {
-                    executor.finish()
-                    return .failure(error)
+                await PostgresTransactionExecutor.run(on: connection, logger: logger, context: context,
+                                                      reporting: { (error: StoreError) -> any Error in error }) {
+                    executor async throws(any Error) in
+                    try await body(PostgresStoreTransaction(
+                        operations: PostgresOperations(executor: executor, configuration: configuration)))
                 }
-                let transaction = PostgresStoreTransaction(
-                    operations: PostgresOperations(executor: executor, configuration: configuration))
-                let value: Result
-                do {
-                    value = try await body(transaction)
-                } catch {
-                    await executor.rollback()
-                    return .failure(error)
-                }
-                do {
-                    try await executor.commit(context: context)
-                } catch {
-                    return .failure(error)
-                }
-                return .success(value)
             }
         } catch {
             // Only leasing the connection throws here.

@@ -60,19 +60,19 @@ public struct CapitalLedger: Sendable, Equatable {
     // than the processor's caches for every operation.
     private var newestID: UInt128 = 0
     private var ascendingRuns: [Range<Int>] = []
-    private var idIndex = LedgerSlotIndex()
+    private var idIndex = SlotIndex()
     private var unorderedIDEvents: [Int] = []
     // Each other index maps a key to a slot of the arrays below it. Keys (with their strings)
     // and figures are kept in separate arrays, so the hot path reads and writes figures without
     // reference counting. Entries are never removed: posted and voided reservations and flat
     // positions stay, so late facts are answered precisely.
-    private var profileIndex = LedgerSlotIndex()
+    private var profileIndex = SlotIndex()
     private var accountIDs: [ProfileID] = []
     private var accounts: [ProfileAccount] = []
-    private var orderIndex = LedgerSlotIndex()
+    private var orderIndex = SlotIndex()
     private var orderIDs: [OrderID] = []
     private var orders: [OrderRecord] = []
-    private var positionIndex = LedgerSlotIndex()
+    private var positionIndex = SlotIndex()
     private var positionKeys: [PositionKey] = []
     private var positions: [PositionRecord] = []
     // The history, one record per event (slot = sequence - 1). A `created` event refers to the

@@ -135,9 +135,8 @@ struct InternTable {
     /// The texts by number: the first order's copy of each.
     private(set) var texts: [String] = []
     private var inline: [InlineText] = []
-    private var hashes: [UInt64] = []
-    /// Per slot: 0 for an empty slot, else the text's number + 1; at least twice as many slots as texts.
-    private var slots = [UInt32](repeating: 0, count: 16)
+    /// Text numbers by hash.
+    private var index = SlotIndex()
 
     /// The number of the text with these bytes, numbering it if it is new.
     ///
@@ -147,38 +146,14 @@ struct InternTable {
     ///   - hash: The hash of its bytes.
     @inline(__always)
     mutating func number(of text: String, bytes: InlineText, hash: UInt64) -> UInt32 {
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            let index = Int(entry) - 1
-            if hashes[index] == hash {
-                // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
-                let same = bytes.isComplete ? inline[index] == bytes
-                    : !inline[index].isComplete && UTF8Order.equal(texts[index], text)
-                if same { return UInt32(truncatingIfNeeded: index) }
-            }
-            slot = (slot + 1) & mask
+        // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
+        let found = index.find(hash) { number in
+            bytes.isComplete ? inline[number] == bytes : !inline[number].isComplete && UTF8Order.equal(texts[number], text)
         }
+        if let found { return UInt32(truncatingIfNeeded: found) }
         texts.append(text)
         inline.append(bytes)
-        hashes.append(hash)
-        slots[slot] = UInt32(truncatingIfNeeded: texts.count)
-        if texts.count * 2 > slots.count { grow() }
-        return UInt32(truncatingIfNeeded: texts.count - 1)
-    }
-
-    private mutating func grow() {
-        let capacity = slots.count * 2
-        var grown = [UInt32](repeating: 0, count: capacity)
-        let mask = capacity - 1
-        for (index, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while grown[slot] != 0 { slot = (slot + 1) & mask }
-            grown[slot] = UInt32(truncatingIfNeeded: index + 1)
-        }
-        slots = grown
+        return UInt32(truncatingIfNeeded: index.append(hash))
     }
 
     /// The rank of each text number in byte order of the texts.
@@ -210,12 +185,8 @@ struct LifecycleAnalysisBuilder {
     private var keys: [LifecycleKey?] = []
     /// Per record: the order id of the first ENTRY (cold: written when the first ENTRY changes).
     private var firstEntryOrderIDs: [OrderID?] = []
-    /// The key hash of each record, for growing the table.
-    private var hashes: [UInt64] = []
-    /// Per slot: 0 for an empty slot, else the high 32 bits of the key hash (a tag that spares
-    /// most mismatching comparisons) and the record index + 1 in the low 32 bits. The capacity
-    /// is a power of two and at least twice the number of records.
-    private var slots: [UInt64]
+    /// Record indexes by key hash.
+    private var index = SlotIndex(bucketCount: 1024)
     private var missingTradeID: [LifecycleAnomaly] = []
     /// The profile ids and symbols of the keys, one copy of each (by bytes), numbered.
     private var profiles = InternTable()
@@ -245,7 +216,6 @@ struct LifecycleAnalysisBuilder {
     init(hashMask: UInt64 = .max) {
         var generator = SystemRandomNumberGenerator()
         seed = generator.next()
-        slots = Array(repeating: 0, count: 1024)
         self.hashMask = hashMask
     }
 
@@ -280,7 +250,7 @@ struct LifecycleAnalysisBuilder {
         records.reserveCapacity(records.count + expected)
         keys.reserveCapacity(keys.count + expected)
         firstEntryOrderIDs.reserveCapacity(firstEntryOrderIDs.count + expected)
-        hashes.reserveCapacity(hashes.count + expected)
+        index.reserveCapacity(adding: expected)
         let failure = withUnsafeTemporaryAllocation(of: Pending.self, capacity: Self.batchSize) { pending -> LifecycleError? in
             var start = 0
             while start < orders.count {
@@ -346,18 +316,13 @@ struct LifecycleAnalysisBuilder {
         }
         // Stage 3: the slot each key hash lands on, then the record it points to (its first two
         // cache lines), each for the whole batch before any is used.
-        let slotMask = slots.count - 1
         records.withUnsafeBufferPointer { records in
-            slots.withUnsafeBufferPointer { slots in
-                for index in 0..<count where pending[index].group != .max {
-                    touched &+= slots[Int(truncatingIfNeeded: pending[index].hash) & slotMask]
-                }
-                for index in 0..<count where pending[index].group != .max {
-                    let entry = slots[Int(truncatingIfNeeded: pending[index].hash) & slotMask]
-                    guard entry != 0 else { continue }
-                    let record = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                    touched &+= records[record].group &+ UInt64(truncatingIfNeeded: records[record].exitQuantity.units)
-                }
+            for position in 0..<count where pending[position].group != .max {
+                touched &+= index.firstBucket(pending[position].hash)
+            }
+            for position in 0..<count where pending[position].group != .max {
+                guard let record = SlotIndex.slot(in: index.firstBucket(pending[position].hash)) else { continue }
+                touched &+= records[record].group &+ UInt64(truncatingIfNeeded: records[record].exitQuantity.units)
             }
         }
         self.touched = touched
@@ -432,26 +397,17 @@ struct LifecycleAnalysisBuilder {
     /// Adds a counted order with a trade id to its lifecycle, creating the lifecycle if new.
     @inline(__always)
     private mutating func add(_ order: UnsafePointer<Order>, pending: Pending) throws(LifecycleError) {
-        let hash = pending.hash
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = slots[slot]
-            if entry == 0 { break }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let index = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
-                if records[index].group == pending.group,
-                   pending.trade.isComplete
-                    ? records[index].trade == pending.trade
-                    : !records[index].trade.isComplete
-                        && UTF8Order.equal(keys[index]?.tradeID.rawValue ?? "", order.pointee.tradeID?.rawValue ?? "") {
-                    try add(order, toRecord: index)
-                    return
-                }
-            }
-            slot = (slot + 1) & mask
+        // Byte equality, as PostgreSQL groups text (not Swift's canonical equivalence).
+        let found = index.find(pending.hash) { record in
+            records[record].group == pending.group
+                && (pending.trade.isComplete
+                    ? records[record].trade == pending.trade
+                    : !records[record].trade.isComplete
+                        && UTF8Order.equal(keys[record]?.tradeID.rawValue ?? "", order.pointee.tradeID?.rawValue ?? ""))
+        }
+        if let found {
+            try add(order, toRecord: found)
+            return
         }
         // A pending order with a key has a trade id.
         guard let tradeID = order.pointee.tradeID else { return }
@@ -464,10 +420,8 @@ struct LifecycleAnalysisBuilder {
         records.append(LifecycleRecord(trade: pending.trade, group: pending.group))
         keys.append(LifecycleKey(profileID: profileID, symbol: symbol, tradeID: tradeID))
         firstEntryOrderIDs.append(nil)
-        hashes.append(hash)
-        slots[slot] = tag | UInt64(truncatingIfNeeded: records.count)
+        index.append(pending.hash)
         try add(order, toRecord: records.count - 1)
-        if records.count * 2 > slots.count { grow() }
     }
 
     @inline(__always)
@@ -492,18 +446,6 @@ struct LifecycleAnalysisBuilder {
     private func overflowError(_ order: UnsafePointer<Order>, index: Int, sum: String, value: ExactDecimal) -> LifecycleError {
         LifecycleError(.overflow, orderID: order.pointee.orderID,
                        detail: "lifecycle \(keys[index].map(\.description) ?? ""): \(sum) \(value) + quantity \(order.pointee.lifecycleQuantity) is out of range")
-    }
-
-    private mutating func grow() {
-        let capacity = slots.count * 2
-        var grown = [UInt64](repeating: 0, count: capacity)
-        let mask = capacity - 1
-        for (index, hash) in hashes.enumerated() {
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while grown[slot] != 0 { slot = (slot + 1) & mask }
-            grown[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
-        }
-        slots = grown
     }
 
     /// A record's place in key order: ranked profile and symbol, then the trade id's prefix.

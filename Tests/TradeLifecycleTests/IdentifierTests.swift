@@ -2,6 +2,7 @@ import Crypto
 import PropertyBased
 import Testing
 import TradeLifecycle
+import TradeLifecycleTesting
 
 /// An independent MD5 hex digest: swift-crypto's `Insecure.MD5` over the UTF-8 bytes.
 private func oracleMD5Hex(_ text: String) -> String {
@@ -157,5 +158,47 @@ private func oracleMD5Hex(_ text: String) -> String {
         #expect(encoded == #"["TRD-a1"]"#)
         #expect(try JSONCoding.decode([OrderID].self, from: #"["o1"]"#) == [try OrderID("o1")])
         #expect(throws: DecodingError.self) { try JSONCoding.decode([ProfileID].self, from: #"[" "]"#) }
+    }
+}
+
+@Suite struct IdentifierBlanknessTests {
+    /// Pieces the random texts are made of: every ASCII character, Unicode white space outside
+    /// ASCII, a combining mark (which joins the character before it), CR LF (one character of
+    /// two white-space scalars) and non-ASCII letters.
+    static let pieces: [String] = (0..<0x80).map { String(Unicode.Scalar(UInt8($0))) }
+        + ["\u{85}", "\u{A0}", "\u{1680}", "\u{2000}", "\u{2028}", "\u{2029}", "\u{3000}", "\u{FEFF}",
+           "\u{301}", "\r\n", "é", "\u{212A}", "日"]
+
+    @Test("An identifier is blank exactly when every character is white space, whatever it starts with")
+    func blankIsEveryCharacterWhiteSpace() async {
+        let whiteSpacePieces = Self.pieces.filter { $0.allSatisfy(\.isWhitespace) }
+        #expect(whiteSpacePieces.count == 14)
+        await propertyCheck(count: 500, input: Gen.int(in: 0...1_000_000_000)) { seed in
+            var random = SplitMix64(seed: UInt64(seed))
+            // White space only; white space then any piece (the answer decided late); any pieces.
+            let mode = Int.random(in: 0..<3, using: &random)
+            var text = ""
+            for _ in 0..<Int.random(in: 0...4, using: &random) {
+                text += (mode == 2 ? Self.pieces : whiteSpacePieces).randomElement(using: &random)!
+            }
+            if mode == 1 { text += Self.pieces.randomElement(using: &random)! }
+            let blank = text.allSatisfy(\.isWhitespace)
+            let scalars = text.unicodeScalars.map(\.value)
+            #expect((TradeID.normalized(text) == nil) == blank, "\(scalars)")
+            #expect((ClientOrderID.normalized(text) == nil) == blank, "\(scalars)")
+            do throws(InputError) {
+                _ = try ProfileID(text)
+                #expect(!blank, "\(scalars) was accepted as a profile id")
+            } catch {
+                #expect(blank && error.code == .blank, "\(scalars): \(error)")
+            }
+        }
+    }
+
+    @Test("A combining mark after white space keeps the character white space; after a letter it does not",
+          arguments: [(" \u{301}", true), ("\t\u{301}x", false), ("a\u{301}", false), ("\u{301}", false), ("\r\n", true), ("\u{A0}a", false)])
+    func combiningMarks(text: String, isBlank: Bool) {
+        #expect(text.allSatisfy(\.isWhitespace) == isBlank)
+        #expect((TradeID.normalized(text) == nil) == isBlank)
     }
 }

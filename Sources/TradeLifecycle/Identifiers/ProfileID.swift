@@ -16,12 +16,15 @@ public struct ProfileID: TextIdentifier {
         self.rawValue = rawValue
     }
 
-
-
-
-    /// Whether `text` is empty or consists of white space only.
+    /// Whether `text` is empty or consists of white space only (every character
+    /// `Character.isWhitespace`).
     static func isBlank(_ text: String) -> Bool {
-        text.allSatisfy(\.isWhitespace)
+        // Most identifiers start with an ASCII letter or digit: such a first character is not
+        // white space whatever follows it, so the answer needs no Unicode property lookup.
+        if let first = text.utf8.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) {
+            return false
+        }
+        return text.allSatisfy(\.isWhitespace)
     }
 }
 

@@ -44,6 +44,10 @@ struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
     static let maximumDepth = 64
 
+    /// Up to this many members, an object's names are compared one by one to find a duplicate;
+    /// beyond it they are kept in a set (a record's few names cost less to compare than to hash).
+    static let linearNameSearchLimit = 16
+
     private let bytes: [UInt8]
     private var offset = 0
     private var depth = 0
@@ -123,7 +127,7 @@ struct JSONParser {
         try enter()
         offset += 1
         var members: [(name: String, value: JSONValue)] = []
-        var names = Set<String>()
+        var names: Set<String>?  // once the object has more than a record's few members
         skipWhiteSpace()
         if current == UInt8(ascii: "}") {
             offset += 1
@@ -135,7 +139,14 @@ struct JSONParser {
             guard current == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
             let nameStart = offset
             let name = try parseString()
-            guard names.insert(name).inserted else {
+            let isDuplicate: Bool
+            if members.count < Self.linearNameSearchLimit {
+                isDuplicate = members.contains { $0.name == name }
+            } else {
+                if names == nil { names = Set(members.map(\.name)) }
+                isDuplicate = names?.insert(name).inserted == false
+            }
+            guard !isDuplicate else {
                 offset = nameStart
                 throw error("duplicate member \"\(name)\"")
             }
@@ -215,6 +226,7 @@ struct JSONParser {
         offset += 1  // the opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = offset
+        var bytesOred: UInt8 = 0  // below 0x80 while every byte of the string is ASCII
         func flush(_ end: Int) throws(ScenarioError) {
             guard runStart < end else { return }
             guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else {
@@ -227,9 +239,16 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 if scalars.isEmpty {
-                    // No escape: the string is the bytes between the quotes.
-                    guard let text = String(validating: bytes[runStart..<offset], as: UTF8.self) else {
-                        throw error("a string is not valid UTF-8")
+                    // No escape: the string is the bytes between the quotes. ASCII bytes are
+                    // valid UTF-8 and need no validation.
+                    let text: String
+                    if bytesOred < 0x80 {
+                        text = String(decoding: bytes[runStart..<offset], as: UTF8.self)
+                    } else {
+                        guard let validated = String(validating: bytes[runStart..<offset], as: UTF8.self) else {
+                            throw error("a string is not valid UTF-8")
+                        }
+                        text = validated
                     }
                     offset += 1
                     return text
@@ -245,6 +264,7 @@ struct JSONParser {
             case 0x00..<0x20:
                 throw error("a control character must be escaped in a string")
             default:
+                bytesOred |= byte
                 offset += 1
             }
         }

@@ -135,7 +135,7 @@ public struct Scenario: Sendable {
         return profileID
     }
 
-    private static let orderFields: Set<String> = [
+    private static let orderFields: [String] = [
         "orderId", "profileId", "symbol", "tradeId", "action", "side", "status", "quantity", "qty", "price",
         "exchangeOrderId", "clientOrderId", "filledAt",
     ]
@@ -189,7 +189,7 @@ public struct Scenario: Sendable {
     }
 
     /// The fields of a fill (one set for every fill: a snapshot may hold 10^5 of them).
-    static let fillFields: Set<String> = ["profileId", "symbol", "side", "exchangeOrderId", "clientOrderId", "quantity", "price", "filledAt"]
+    static let fillFields: [String] = ["profileId", "symbol", "side", "exchangeOrderId", "clientOrderId", "quantity", "price", "filledAt"]
 
     static func fill(_ element: JSONValue, location: String, profiles: Set<ProfileID>?) throws(ScenarioError) -> ExchangeFill {
         var fields = try ScenarioFields(element, location: location)

@@ -25,7 +25,7 @@ struct ScenarioFields {
     }
 
     /// Refuses the first member, in file order, whose name is not in `allowed`.
-    func rejectUnknownFields(allowed: Set<String>) throws(ScenarioError) {
+    func rejectUnknownFields(allowed: [String]) throws(ScenarioError) {
         if let unknown = members.first(where: { !allowed.contains($0.name) }) {
             throw error(.unknownField, field: unknown.name,
                         "not a field of this record; expected \(allowed.sorted().joined(separator: ", "))")

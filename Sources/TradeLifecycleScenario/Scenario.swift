@@ -188,7 +188,7 @@ public struct Scenario: Sendable {
         }
     }
 
-    /// The fields of a fill (one set for every fill: a snapshot may hold 10^5 of them).
+    /// The fields of a fill (one list shared by every fill: a snapshot may hold 10^5 of them).
     static let fillFields: [String] = ["profileId", "symbol", "side", "exchangeOrderId", "clientOrderId", "quantity", "price", "filledAt"]
 
     static func fill(_ element: JSONValue, location: String, profiles: Set<ProfileID>?) throws(ScenarioError) -> ExchangeFill {

@@ -263,16 +263,7 @@ extension RunbookPostgresTests {
                                             clientOrderID: ClientOrderID("tag-\(closedTradeID)-z"), quantity: ExactDecimal(1),
                                             price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
                 let configuration = try BackfillConfiguration(isEnabled: true)
-                let orders = try await database.connect { _ in
-                    try rows.map { row in
-                        try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
-                                  action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
-                                  price: ExactDecimal(row.price!), filledAt: Timestamp(row.filledAt!), createdAt: Timestamp(row.createdAt))
-                    }
-                }
-                let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
-                                                        profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
-                                                        exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                let expected = try Self.planOfPausedP1(orders: rows.map { try $0.order() }, fill: fill, configuration: configuration)
                 #expect(expected.rows.map(\.reason) == [.missingFillEvidenceForLargeRemainder], "the tagged fill is not the open trade's")
                 let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
                                                                        configuration: configuration, now: GeneratedBackfillCase.now,
@@ -305,20 +296,10 @@ extension RunbookPostgresTests {
                                             clientOrderID: ClientOrderID("EXT-K9"), quantity: ExactDecimal(1),
                                             price: ExactDecimal(101), filledAt: Timestamp("2026-02-15T10:00:00Z"))
                 let configuration = try BackfillConfiguration(isEnabled: true)
-                let orders = try rows.filter { $0.profileID == "p1" }.map { row in
-                    try Order(orderID: OrderID(row.orderID), profileID: ProfileID("p1"), symbol: row.symbol, tradeID: TradeID.normalized(row.tradeID),
-                              action: LifecycleAction(parsing: row.action!), side: .long, status: .filled, quantity: ExactDecimal(row.quantity!),
-                              price: ExactDecimal(row.price!), exchangeOrderID: row.exchangeOrderID,
-                              clientOrderID: ClientOrderID.normalized(row.clientOrderID), filledAt: Timestamp(row.filledAt!),
-                              createdAt: Timestamp(row.createdAt))
-                }
-                let expected = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
-                                                        profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
-                                                        exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                let orders = try rows.filter { $0.profileID == "p1" }.map { try $0.order() }
+                let expected = try Self.planOfPausedP1(orders: orders, fill: fill, configuration: configuration)
                 // Without the closed trade's EXIT the fill would be evidence for the open trade.
-                let withoutClosedTrade = try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: [orders[0]],
-                                                                  profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
-                                                                  exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
+                let withoutClosedTrade = try Self.planOfPausedP1(orders: [orders[0]], fill: fill, configuration: configuration)
                 #expect(expected.rows != withoutClosedTrade.rows, "the closed trade's EXIT changes the plan")
                 let targeted = try await database.runbook.planBackfill(profileID: ProfileID("p1"), exchange: ExchangeSnapshot(fills: [fill]),
                                                                        configuration: configuration, now: GeneratedBackfillCase.now,
@@ -327,6 +308,13 @@ extension RunbookPostgresTests {
                 #expect(targeted.ordersRead == 3)
                 #expect(targeted.plan.rows == expected.rows)
             }
+        }
+
+        /// The core planner's plan for profile p1, paused, with one fill, at the cases' `now`.
+        static func planOfPausedP1(orders: [Order], fill: ExchangeFill, configuration: BackfillConfiguration) throws -> BackfillPlan {
+            try BackfillPlanner.plan(profileID: ProfileID("p1"), orders: orders,
+                                     profile: TradingProfile(profileID: ProfileID("p1"), isPaused: true, updatedAt: GeneratedBackfillCase.now),
+                                     exchange: ExchangeSnapshot(fills: [fill]), configuration: configuration, now: GeneratedBackfillCase.now)
         }
 
         /// The example of SPEC section 9, in the database.

@@ -36,6 +36,18 @@ struct OrderRowText: Sendable {
 
     static let columns = "(order_id, profile_id, symbol, trade_id, action, side, status, quantity, qty, filled_quantity, price, exchange_order_id, client_order_id, filled_at, created_at)"
 
+    /// The row as an in-memory order: the fields a filled row of these tests sets (ids, symbol,
+    /// trade, action, side, status, quantity, price, exchange and client order ids, times).
+    func order() throws -> Order {
+        try Order(orderID: OrderID(orderID), profileID: ProfileID(profileID), symbol: symbol, tradeID: TradeID.normalized(tradeID),
+                  action: action.map { text throws(InputError) in try LifecycleAction(parsing: text) },
+                  side: side.map { text throws(InputError) in try PositionSide(parsing: text) }, status: OrderStatus(parsing: status),
+                  quantity: quantity.map { text throws(DecimalError) in try ExactDecimal(text) },
+                  price: price.map { text throws(DecimalError) in try ExactDecimal(text) }, exchangeOrderID: exchangeOrderID,
+                  clientOrderID: ClientOrderID.normalized(clientOrderID), filledAt: filledAt.map { text throws(TimestampError) in try Timestamp(text) },
+                  createdAt: Timestamp(createdAt))
+    }
+
     /// One INSERT of `rows` (nothing when empty).
     static func insert(_ rows: [OrderRowText]) -> String? {
         guard !rows.isEmpty else { return nil }

@@ -712,24 +712,27 @@ extension CapitalLedger {
         guard let probe else { return nil }
         // The ids of the runs ascend: the last run whose first id is not above `id`, then the
         // position in it whose id is not below `id`.
-        var low = 0
-        var high = ascendingRuns.count
-        while low < high {
-            let middle = low &+ (high &- low) / 2
-            if events[ascendingRuns[middle].lowerBound].id <= id.value { low = middle &+ 1 } else { high = middle }
-        }
-        if low > 0 {
-            let run = ascendingRuns[low &- 1]
-            var first = run.lowerBound
-            var end = run.upperBound
-            while first < end {
-                let middle = first &+ (end &- first) / 2
-                if events[middle].id < id.value { first = middle &+ 1 } else { end = middle }
-            }
-            if first < run.upperBound, events[first].id == id.value { return first }
+        let runsAfter = Self.partitionPoint(0..<ascendingRuns.count) { events[ascendingRuns[$0].lowerBound].id > id.value }
+        if runsAfter > 0 {
+            let run = ascendingRuns[runsAfter &- 1]
+            let position = Self.partitionPoint(run) { events[$0].id >= id.value }
+            if position < run.upperBound, events[position].id == id.value { return position }
         }
         let slot = idIndex.find(probe.hash, firstBucket: probe.firstBucket) { events[unorderedIDEvents[$0]].id == id.value }
         return slot.map { unorderedIDEvents[$0] }
+    }
+
+    /// The first position of `range` where `isAtOrAbove` holds, given that it holds from some
+    /// position to the end of `range` and nowhere before (binary search).
+    @inline(__always)
+    private static func partitionPoint(_ range: Range<Int>, where isAtOrAbove: (Int) -> Bool) -> Int {
+        var low = range.lowerBound
+        var high = range.upperBound
+        while low < high {
+            let middle = low &+ (high &- low) / 2
+            if isAtOrAbove(middle) { high = middle } else { low = middle &+ 1 }
+        }
+        return low
     }
 
     private func profileSlot(_ profileID: ProfileID, _ hash: UInt64) -> Int? {
